@@ -1,0 +1,172 @@
+//! The archive's model: collections, granules, variables, footprints and time coverage.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Whether a collection holds regular grids (L3/L4) or swaths with 2D latitude and longitude (L2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CollectionKind {
+    Grid,
+    Swath,
+}
+
+impl CollectionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grid => "grid",
+            Self::Swath => "swath",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "grid" => Some(Self::Grid),
+            "swath" => Some(Self::Swath),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `id` is a valid collection identifier: it appears in URLs and storage keys, so it is
+/// restricted to lower-case ASCII letters, digits, `-`, `_` and `.`, starting with a letter or
+/// digit, at most 64 characters.
+pub fn is_valid_collection_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+        && !id.contains("..")
+}
+
+/// A geographic bounding box in degrees. Longitudes are in [-180, 180]; a box that crosses the
+/// antimeridian has `west > east`, as in ACDD and OGC.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BBox {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+}
+
+impl BBox {
+    pub const WORLD: BBox = BBox { west: -180.0, south: -90.0, east: 180.0, north: 90.0 };
+
+    pub fn crosses_antimeridian(&self) -> bool {
+        self.west > self.east
+    }
+
+    /// Whether two boxes share any point, taking antimeridian crossings into account.
+    pub fn intersects(&self, other: &BBox) -> bool {
+        if self.south > other.north || other.south > self.north {
+            return false;
+        }
+        let spans = |b: &BBox| -> Vec<(f64, f64)> {
+            if b.crosses_antimeridian() { vec![(b.west, 180.0), (-180.0, b.east)] } else { vec![(b.west, b.east)] }
+        };
+        spans(self)
+            .iter()
+            .any(|a| spans(other).iter().any(|b| a.0 <= b.1 && b.0 <= a.1))
+    }
+}
+
+/// A closed time interval in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// What the archive knows of one variable of a granule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct VariableInfo {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<String>,
+    /// netCDF type name of the stored (possibly packed) values: `short`, `float`, ...
+    pub dtype: String,
+    pub dimensions: Vec<String>,
+    pub shape: Vec<usize>,
+    /// Valid range in physical (unpacked) units, when the file declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_max: Option<f64>,
+}
+
+/// Where a granule came from: the producer's file as it was received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The producer's file name.
+    pub source_name: String,
+    /// sha256 of the producer's file, hex.
+    pub source_sha256: String,
+    /// Storage key of the kept original, when originals are kept.
+    pub original_key: Option<String>,
+}
+
+/// A granule about to be published: everything but the catalog-assigned id and version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewGranule {
+    pub collection: String,
+    /// Granule name, unique within its collection (the harmonised file name).
+    pub name: String,
+    /// Storage key of the harmonised file: `{collection}/{YYYY}/{DDD}/{name}`.
+    pub key: String,
+    pub kind: CollectionKind,
+    pub time: TimeRange,
+    /// The time steps the granule holds (one for most satellite products).
+    pub time_steps: Vec<DateTime<Utc>>,
+    pub bbox: BBox,
+    /// A simplified footprint polygon as GeoJSON geometry, for swaths.
+    pub footprint: Option<serde_json::Value>,
+    pub variables: Vec<VariableInfo>,
+    pub size: u64,
+    pub sha256: String,
+    pub provenance: Provenance,
+}
+
+/// A published granule, as the catalog returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Granule {
+    pub id: i64,
+    pub version: i64,
+    pub ingested_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub granule: NewGranule,
+}
+
+impl std::ops::Deref for Granule {
+    type Target = NewGranule;
+    fn deref(&self) -> &NewGranule {
+        &self.granule
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collection_ids_are_url_and_path_safe() {
+        assert!(is_valid_collection_id("ghrsst-l4_sst.v2"));
+        for bad in ["", "-x", "Upper", "a/b", "a..b", "..", "a b", &"x".repeat(65)] {
+            assert!(!is_valid_collection_id(bad), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn bboxes_intersect_across_the_antimeridian() {
+        let crossing = BBox { west: 170.0, south: -10.0, east: -170.0, north: 10.0 };
+        let east_side = BBox { west: -175.0, south: 0.0, east: -172.0, north: 5.0 };
+        let far = BBox { west: 0.0, south: 0.0, east: 10.0, north: 5.0 };
+        assert!(crossing.intersects(&east_side));
+        assert!(east_side.intersects(&crossing));
+        assert!(!crossing.intersects(&far));
+        assert!(BBox::WORLD.intersects(&crossing));
+    }
+}

@@ -1,0 +1,245 @@
+//! Small helpers over the netcdf crate: typed attribute access, packing rules and coordinate
+//! recognition, shared by ingestion and the reader so that both read a file the same way.
+
+use netcdf::{AttributeValue, Variable, types::NcVariableType};
+
+use crate::cf::{Packing, RawAttr};
+
+/// A numeric attribute as `f64` values, with whether its type equals the variable's type.
+pub fn attr_numbers(var: &Variable<'_>, name: &str) -> Option<RawAttr> {
+    let value = var.attribute_value(name)?.ok()?;
+    let (values, attr_type): (Vec<f64>, NcVariableType) = numbers_of(value)?;
+    Some(RawAttr { values, same_type_as_variable: attr_type == var.vartype() })
+}
+
+/// A numeric attribute's first value.
+pub fn attr_f64(var: &Variable<'_>, name: &str) -> Option<f64> {
+    attr_numbers(var, name)?.values.first().copied()
+}
+
+/// A text attribute of a variable.
+pub fn attr_string(var: &Variable<'_>, name: &str) -> Option<String> {
+    match var.attribute_value(name)?.ok()? {
+        AttributeValue::Str(s) => Some(s),
+        AttributeValue::Strs(v) => Some(v.join(" ")),
+        _ => None,
+    }
+}
+
+/// A global text attribute.
+pub fn global_string(file: &netcdf::File, name: &str) -> Option<String> {
+    match file.attribute(name)?.value().ok()? {
+        AttributeValue::Str(s) => Some(s),
+        AttributeValue::Strs(v) => Some(v.join(" ")),
+        _ => None,
+    }
+}
+
+fn numbers_of(value: AttributeValue) -> Option<(Vec<f64>, NcVariableType)> {
+    use netcdf::types::{FloatType as F, IntType as I};
+    use AttributeValue as A;
+    let t = |i| NcVariableType::Int(i);
+    Some(match value {
+        A::Uchar(x) => (vec![x.into()], t(I::U8)),
+        A::Uchars(x) => (x.into_iter().map(f64::from).collect(), t(I::U8)),
+        A::Schar(x) => (vec![x.into()], t(I::I8)),
+        A::Schars(x) => (x.into_iter().map(f64::from).collect(), t(I::I8)),
+        A::Ushort(x) => (vec![x.into()], t(I::U16)),
+        A::Ushorts(x) => (x.into_iter().map(f64::from).collect(), t(I::U16)),
+        A::Short(x) => (vec![x.into()], t(I::I16)),
+        A::Shorts(x) => (x.into_iter().map(f64::from).collect(), t(I::I16)),
+        A::Uint(x) => (vec![x.into()], t(I::U32)),
+        A::Uints(x) => (x.into_iter().map(f64::from).collect(), t(I::U32)),
+        A::Int(x) => (vec![x.into()], t(I::I32)),
+        A::Ints(x) => (x.into_iter().map(f64::from).collect(), t(I::I32)),
+        A::Ulonglong(x) => (vec![x as f64], t(I::U64)),
+        A::Ulonglongs(x) => (x.into_iter().map(|v| v as f64).collect(), t(I::U64)),
+        A::Longlong(x) => (vec![x as f64], t(I::I64)),
+        A::Longlongs(x) => (x.into_iter().map(|v| v as f64).collect(), t(I::I64)),
+        A::Float(x) => (vec![x.into()], NcVariableType::Float(F::F32)),
+        A::Floats(x) => (x.into_iter().map(f64::from).collect(), NcVariableType::Float(F::F32)),
+        A::Double(x) => (vec![x], NcVariableType::Float(F::F64)),
+        A::Doubles(x) => (x, NcVariableType::Float(F::F64)),
+        A::Str(_) | A::Strs(_) => return None,
+    })
+}
+
+/// The decoding rule of a variable, from its CF attributes.
+pub fn packing_of(var: &Variable<'_>) -> Packing {
+    Packing::from_attrs(
+        attr_f64(var, "scale_factor"),
+        attr_f64(var, "add_offset"),
+        attr_f64(var, "_FillValue"),
+        attr_numbers(var, "missing_value"),
+        attr_numbers(var, "valid_range"),
+        attr_numbers(var, "valid_min"),
+        attr_numbers(var, "valid_max"),
+    )
+}
+
+/// The CDL name of a variable's type (`short`, `float`, ...).
+pub fn type_name(t: &NcVariableType) -> &'static str {
+    use netcdf::types::{FloatType as F, IntType as I};
+    match t {
+        NcVariableType::Int(I::I8) => "byte",
+        NcVariableType::Int(I::U8) => "ubyte",
+        NcVariableType::Int(I::I16) => "short",
+        NcVariableType::Int(I::U16) => "ushort",
+        NcVariableType::Int(I::I32) => "int",
+        NcVariableType::Int(I::U32) => "uint",
+        NcVariableType::Int(I::I64) => "int64",
+        NcVariableType::Int(I::U64) => "uint64",
+        NcVariableType::Float(F::F32) => "float",
+        NcVariableType::Float(F::F64) => "double",
+        NcVariableType::Char => "char",
+        NcVariableType::String => "string",
+        _ => "other",
+    }
+}
+
+/// The role a variable plays as a coordinate, recognised the CF way: by `standard_name`, then
+/// `axis`, then `units`, then (last resort) its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoordRole {
+    Latitude,
+    Longitude,
+    Time,
+    Vertical,
+}
+
+pub fn coord_role(var: &Variable<'_>) -> Option<CoordRole> {
+    let standard = attr_string(var, "standard_name").map(|s| s.to_ascii_lowercase());
+    match standard.as_deref() {
+        Some("latitude" | "grid_latitude") => return Some(CoordRole::Latitude),
+        Some("longitude" | "grid_longitude") => return Some(CoordRole::Longitude),
+        Some("time") => return Some(CoordRole::Time),
+        Some("depth" | "height" | "altitude" | "air_pressure") => return Some(CoordRole::Vertical),
+        _ => {}
+    }
+    match attr_string(var, "axis").map(|s| s.to_ascii_uppercase()).as_deref() {
+        Some("Y") => return Some(CoordRole::Latitude),
+        Some("X") => return Some(CoordRole::Longitude),
+        Some("T") => return Some(CoordRole::Time),
+        Some("Z") => return Some(CoordRole::Vertical),
+        _ => {}
+    }
+    let units = attr_string(var, "units").map(|s| s.trim().to_ascii_lowercase());
+    match units.as_deref() {
+        Some("degrees_north" | "degree_north" | "degree_n" | "degrees_n" | "degreen" | "degreesn") => {
+            return Some(CoordRole::Latitude);
+        }
+        Some("degrees_east" | "degree_east" | "degree_e" | "degrees_e" | "degreee" | "degreese") => {
+            return Some(CoordRole::Longitude);
+        }
+        Some(u) if u.contains(" since ") => return Some(CoordRole::Time),
+        _ => {}
+    }
+    match var.name().to_ascii_lowercase().as_str() {
+        "lat" | "latitude" | "nav_lat" => Some(CoordRole::Latitude),
+        "lon" | "longitude" | "nav_lon" => Some(CoordRole::Longitude),
+        "time" | "t" => Some(CoordRole::Time),
+        _ => None,
+    }
+}
+
+/// Reads the stored (raw, still packed) values of `extents` of a variable as `f64`.
+pub fn read_raw_f64<E>(var: &Variable<'_>, extents: E) -> netcdf::Result<Vec<f64>>
+where
+    E: TryInto<netcdf::Extents>,
+    E::Error: Into<netcdf::Error>,
+{
+    let mut out = Vec::new();
+    read_raw_with(var, extents, |chunk: RawChunk<'_>| chunk.extend_f64(&mut out))?;
+    Ok(out)
+}
+
+/// Reads `extents` of a variable and decodes it with its packing rule into `f32`, NaN for
+/// missing data.
+pub fn read_decoded_f32<E>(var: &Variable<'_>, extents: E) -> netcdf::Result<Vec<f32>>
+where
+    E: TryInto<netcdf::Extents>,
+    E::Error: Into<netcdf::Error>,
+{
+    let packing = packing_of(var);
+    let mut out = Vec::new();
+    read_raw_with(var, extents, |chunk: RawChunk<'_>| chunk.decode_into(&packing, &mut out))?;
+    Ok(out)
+}
+
+/// Stored values of one of the numeric netCDF types.
+pub enum RawChunk<'a> {
+    I8(&'a [i8]),
+    U8(&'a [u8]),
+    I16(&'a [i16]),
+    U16(&'a [u16]),
+    I32(&'a [i32]),
+    U32(&'a [u32]),
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+    I64(&'a [i64]),
+    U64(&'a [u64]),
+}
+
+impl RawChunk<'_> {
+    fn extend_f64(&self, out: &mut Vec<f64>) {
+        match self {
+            Self::I8(v) => out.extend(v.iter().map(|&x| f64::from(x))),
+            Self::U8(v) => out.extend(v.iter().map(|&x| f64::from(x))),
+            Self::I16(v) => out.extend(v.iter().map(|&x| f64::from(x))),
+            Self::U16(v) => out.extend(v.iter().map(|&x| f64::from(x))),
+            Self::I32(v) => out.extend(v.iter().map(|&x| f64::from(x))),
+            Self::U32(v) => out.extend(v.iter().map(|&x| f64::from(x))),
+            Self::F32(v) => out.extend(v.iter().map(|&x| f64::from(x))),
+            Self::F64(v) => out.extend_from_slice(v),
+            Self::I64(v) => out.extend(v.iter().map(|&x| x as f64)),
+            Self::U64(v) => out.extend(v.iter().map(|&x| x as f64)),
+        }
+    }
+
+    fn decode_into(&self, p: &Packing, out: &mut Vec<f32>) {
+        match self {
+            Self::I8(v) => p.decode_into(v, out),
+            Self::U8(v) => p.decode_into(v, out),
+            Self::I16(v) => p.decode_into(v, out),
+            Self::U16(v) => p.decode_into(v, out),
+            Self::I32(v) => p.decode_into(v, out),
+            Self::U32(v) => p.decode_into(v, out),
+            Self::F32(v) => p.decode_into(v, out),
+            Self::F64(v) => p.decode_into(v, out),
+            Self::I64(v) => out.extend(v.iter().map(|&x| p.decode(x as f64).map_or(f32::NAN, |y| y as f32))),
+            Self::U64(v) => out.extend(v.iter().map(|&x| p.decode(x as f64).map_or(f32::NAN, |y| y as f32))),
+        }
+    }
+}
+
+/// Reads `extents` in the variable's own type and hands the values to `f`.
+pub fn read_raw_with<E>(var: &Variable<'_>, extents: E, f: impl FnOnce(RawChunk<'_>)) -> netcdf::Result<()>
+where
+    E: TryInto<netcdf::Extents>,
+    E::Error: Into<netcdf::Error>,
+{
+    use netcdf::types::{FloatType as F, IntType as I};
+    match var.vartype() {
+        NcVariableType::Int(I::I8) => f(RawChunk::I8(&var.get_values::<i8, _>(extents)?)),
+        NcVariableType::Int(I::U8) => f(RawChunk::U8(&var.get_values::<u8, _>(extents)?)),
+        NcVariableType::Int(I::I16) => f(RawChunk::I16(&var.get_values::<i16, _>(extents)?)),
+        NcVariableType::Int(I::U16) => f(RawChunk::U16(&var.get_values::<u16, _>(extents)?)),
+        NcVariableType::Int(I::I32) => f(RawChunk::I32(&var.get_values::<i32, _>(extents)?)),
+        NcVariableType::Int(I::U32) => f(RawChunk::U32(&var.get_values::<u32, _>(extents)?)),
+        NcVariableType::Int(I::I64) => f(RawChunk::I64(&var.get_values::<i64, _>(extents)?)),
+        NcVariableType::Int(I::U64) => f(RawChunk::U64(&var.get_values::<u64, _>(extents)?)),
+        NcVariableType::Float(F::F32) => f(RawChunk::F32(&var.get_values::<f32, _>(extents)?)),
+        NcVariableType::Float(F::F64) => f(RawChunk::F64(&var.get_values::<f64, _>(extents)?)),
+        other => return Err(netcdf::Error::Str(format!("non-numeric variable type {}", type_name(&other)))),
+    }
+    Ok(())
+}
+
+/// Whether a dimension is a time axis: its coordinate variable is a time coordinate, or it is
+/// called `time`.
+pub fn is_time_dim(file: &netcdf::File, dim: &str) -> bool {
+    match file.variable(dim) {
+        Some(v) => coord_role(&v) == Some(CoordRole::Time),
+        None => dim.eq_ignore_ascii_case("time"),
+    }
+}

@@ -1,0 +1,73 @@
+//! Reads granules into decoded arrays: scale, offset, fill and valid range applied, missing data
+//! as NaN. netCDF-C is blocking (and serialised behind one lock), so the async entry point runs
+//! it on the blocking pool.
+
+use std::path::{Path, PathBuf};
+
+use netcdf::Extent;
+
+use crate::{
+    error::{ArchiveError, Result},
+    nc,
+};
+
+/// One 2D (or nD) slab of physical values, row-major, NaN where data is missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedArray {
+    /// Dimension names of the slab (the time dimension removed).
+    pub dims: Vec<String>,
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+impl DecodedArray {
+    /// Bytes held, for caches weighted by size.
+    pub fn weight(&self) -> usize {
+        self.values.len() * std::mem::size_of::<f32>()
+    }
+}
+
+/// Reads `variable` of the granule at `path`, at `time_index` when the variable has a time
+/// dimension (index 0 when `None`).
+pub fn read_decoded(path: &Path, variable: &str, time_index: Option<usize>) -> Result<DecodedArray> {
+    let file = netcdf::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
+    let var = file
+        .variable(variable)
+        .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;
+    let mut extents = Vec::new();
+    let mut dims = Vec::new();
+    let mut shape = Vec::new();
+    for d in var.dimensions() {
+        let name = d.name();
+        if nc::is_time_dim(&file, &name) {
+            let i = time_index.unwrap_or(0);
+            if i >= d.len() {
+                return Err(ArchiveError::TimeIndexOutOfRange {
+                    path: path.to_owned(),
+                    variable: variable.to_owned(),
+                    index: i,
+                    len: d.len(),
+                });
+            }
+            extents.push(Extent::from(i));
+        } else {
+            extents.push(Extent::from(..));
+            dims.push(name);
+            shape.push(d.len());
+        }
+    }
+    let values = nc::read_decoded_f32(&var, extents).map_err(|e| match e {
+        netcdf::Error::Str(_) => ArchiveError::UnsupportedType {
+            path: path.to_owned(),
+            variable: variable.to_owned(),
+            vartype: nc::type_name(&var.vartype()).to_owned(),
+        },
+        e => ArchiveError::netcdf(path, Some(variable), e),
+    })?;
+    Ok(DecodedArray { dims, shape, values })
+}
+
+/// [`read_decoded`] on the blocking pool, so that netCDF-C never runs on the async executor.
+pub async fn read_decoded_async(path: PathBuf, variable: String, time_index: Option<usize>) -> Result<DecodedArray> {
+    tokio::task::spawn_blocking(move || read_decoded(&path, &variable, time_index)).await?
+}
