@@ -243,3 +243,49 @@ pub fn is_time_dim(file: &netcdf::File, dim: &str) -> bool {
         None => dim.eq_ignore_ascii_case("time"),
     }
 }
+
+/// Opens a netCDF file for reading, with HDF5's error printing silenced on this thread.
+pub fn open(path: &std::path::Path) -> netcdf::Result<netcdf::File> {
+    hdf5_quiet::on_this_thread();
+    netcdf::open(path)
+}
+
+/// Creates a netCDF-4 file, with HDF5's error printing silenced on this thread.
+pub fn create(path: &std::path::Path) -> netcdf::Result<netcdf::FileMut> {
+    hdf5_quiet::on_this_thread();
+    netcdf::create(path)
+}
+
+/// HDF5 prints its error stack to stderr whenever a lookup fails, even when netCDF-C handles
+/// the failure (it probes for optional attributes on every open). netCDF-C turns this off, but
+/// Debian's HDF5 is thread-safe and keeps that setting per thread, so every blocking-pool thread
+/// would print pages of "HDF5-DIAG" noise. This turns it off for the calling thread.
+mod hdf5_quiet {
+    #![allow(unsafe_code)]
+
+    use std::{cell::Cell, ffi::c_void};
+
+    /// `hid_t` is 64 bits since HDF5 1.10; `H5E_DEFAULT` is 0.
+    type Hid = i64;
+    const H5E_DEFAULT: Hid = 0;
+    type AutoFn = unsafe extern "C" fn(Hid, *mut c_void) -> i32;
+
+    unsafe extern "C" {
+        fn H5Eset_auto2(estack_id: Hid, func: Option<AutoFn>, client_data: *mut c_void) -> i32;
+    }
+
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub fn on_this_thread() {
+        QUIET.with(|q| {
+            if !q.get() {
+                // SAFETY: H5Eset_auto2 with the default stack, no callback and no client data only
+                // changes this thread's error-reporting setting; libhdf5 is linked through netCDF-C.
+                unsafe { H5Eset_auto2(H5E_DEFAULT, None, std::ptr::null_mut()) };
+                q.set(true);
+            }
+        });
+    }
+}

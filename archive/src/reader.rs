@@ -30,7 +30,7 @@ impl DecodedArray {
 /// Reads `variable` of the granule at `path`, at `time_index` when the variable has a time
 /// dimension (index 0 when `None`).
 pub fn read_decoded(path: &Path, variable: &str, time_index: Option<usize>) -> Result<DecodedArray> {
-    let file = netcdf::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
+    let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
     let var = file
         .variable(variable)
         .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;

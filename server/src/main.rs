@@ -1,1 +1,35 @@
-fn main() {}
+//! `iroise`: an ocean and earth-observation data server in one binary.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod app;
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod extract;
+mod metrics;
+mod protocols;
+mod state;
+mod templates;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    commands::init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("iroise: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("iroise: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

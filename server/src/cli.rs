@@ -1,0 +1,129 @@
+//! Command-line interface. Every subcommand has `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(name = "iroise", version, about = "Ocean and earth-observation data server: archive, catalog and downloads in one binary")]
+pub struct Cli {
+    /// Configuration file (TOML). Environment variables IROISE_SECTION__KEY override it.
+    #[arg(short, long, global = true, env = "IROISE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Log format on stderr (filter with RUST_LOG).
+    #[arg(long, global = true, env = "IROISE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormatArg>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(a: LogFormatArg) -> Self {
+        match a {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the archive over HTTP.
+    Serve(ServeArgs),
+    /// Harmonise and publish files into the archive and catalog.
+    Ingest(IngestArgs),
+    /// Generate sample products, ingest them and serve them: no arguments, no config needed.
+    Demo(DemoArgs),
+    /// Write the deterministic sample products into a folder.
+    Samples(SamplesArgs),
+    /// Inspect the catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides server.listen); port 0 picks a free port.
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Collection to ingest into; by default each file is routed by the collections' patterns.
+    #[arg(long)]
+    pub collection: Option<String>,
+    /// Print a JSON summary on stdout instead of a text one.
+    #[arg(long)]
+    pub json: bool,
+    /// Files, directories (searched recursively) or glob patterns.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's samples, archive, catalog and config.
+    #[arg(long, default_value = "iroise-demo")]
+    pub data_dir: PathBuf,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Prepare the data and configuration, then exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SamplesArgs {
+    /// Output folder.
+    pub dir: PathBuf,
+    /// Number of days, from 2026-11-01.
+    #[arg(long, default_value_t = 3)]
+    pub days: u32,
+    /// Swath passes per day.
+    #[arg(long, default_value_t = 4)]
+    pub passes_per_day: u32,
+    /// Grid step of the L4 product, in degrees.
+    #[arg(long, default_value_t = 0.1)]
+    pub grid_step: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List granules.
+    List {
+        /// Only this collection.
+        #[arg(long)]
+        collection: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one granule, by id or as COLLECTION/NAME.
+    Show {
+        granule: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Load and validate the configuration, and print what it resolves to.
+    Check,
+}

@@ -1,0 +1,71 @@
+//! The subcommands, and what they share: logging, opening the archive, building an ingestor.
+
+mod catalog;
+mod demo;
+mod ingest;
+mod serve;
+
+use std::{process::ExitCode, sync::Arc};
+
+use iroise_archive::{catalog::SqliteCatalog, storage::LocalStorage};
+use iroise_ingest::{CollectionRule, Ingestor};
+use tracing_subscriber::{EnvFilter, fmt};
+
+use crate::{
+    cli::{Cli, Command, ConfigCommand},
+    config::{self, Config, LogFormat, Overrides},
+};
+
+pub fn init_logging(format: Option<crate::cli::LogFormatArg>) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format.map(LogFormat::from) {
+        Some(LogFormat::Json) => builder.json().init(),
+        _ => builder.init(),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let file = cli.config.as_deref();
+    match cli.command {
+        Command::Serve(args) => serve::serve(config::load(file, &Overrides::listen(args.listen.as_deref()))?).await,
+        Command::Ingest(args) => ingest::ingest(config::load(file, &Overrides::default())?, args).await,
+        Command::Demo(args) => demo::demo(args).await,
+        Command::Samples(args) => demo::samples(args).await,
+        Command::Catalog(cmd) => catalog::catalog(config::load(file, &Overrides::default())?, cmd).await,
+        Command::Config(ConfigCommand::Check) => {
+            let c = config::load(file, &Overrides::default())?;
+            println!("configuration is valid{}", c.source.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default());
+            println!("  listen:      {}", c.listen);
+            println!("  archive:     {}", c.archive_root.display());
+            println!("  quarantine:  {}", c.quarantine_dir.display());
+            println!("  catalog:     {}", c.catalog_url);
+            for col in &c.collections {
+                let pattern = col.pattern.as_ref().map(|p| p.as_str()).unwrap_or("-");
+                println!("  collection:  {} ({}, pattern {pattern}): {}", col.id, col.kind.as_str(), col.title);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// An ingestor over the configured archive and catalog.
+pub async fn ingestor(config: &Config) -> anyhow::Result<Ingestor> {
+    let storage = LocalStorage::open(&config.archive_root)?;
+    let catalog = SqliteCatalog::connect(&config.catalog_url).await?;
+    Ok(Ingestor {
+        storage: Arc::new(storage),
+        catalog: Arc::new(catalog),
+        // Hidden, so never listed or served, and on the archive's filesystem so that
+        // publication is a rename.
+        work_dir: config.archive_root.join(".work"),
+        quarantine_dir: config.quarantine_dir.clone(),
+        keep_originals: config.keep_originals,
+        deflate_level: config.deflate_level,
+        collections: config
+            .collections
+            .iter()
+            .map(|c| CollectionRule { id: c.id.clone(), kind: c.kind, title: c.title.clone(), summary: c.summary.clone(), pattern: c.pattern.clone() })
+            .collect(),
+    })
+}

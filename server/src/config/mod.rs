@@ -1,0 +1,166 @@
+//! Configuration in layers: a TOML file, then `IROISE_SECTION__KEY` environment variables, then
+//! command-line flags. Parsed into [`raw::RawConfig`] (unknown keys are errors that name the
+//! key), then validated once into [`Config`].
+
+mod raw;
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use iroise_archive::model::{CollectionKind, is_valid_collection_id};
+
+pub use raw::{LogFormat, RawConfig};
+
+/// A configuration error, with the key or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path} does not exist")]
+    MissingFile { path: PathBuf },
+    #[error("{0}")]
+    Parse(Box<figment::Error>),
+    #[error("invalid value for `{key}`: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(e: figment::Error) -> Self {
+        Self::Parse(Box::new(e))
+    }
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Base URL that clients reach the server at, without a trailing slash; `None` to derive it
+    /// from each request's `Host`.
+    pub public_url: Option<String>,
+    pub request_timeout: std::time::Duration,
+    pub max_body_bytes: usize,
+    pub archive_root: PathBuf,
+    pub quarantine_dir: PathBuf,
+    pub keep_originals: bool,
+    pub deflate_level: i32,
+    pub catalog_url: String,
+    pub collections: Vec<Collection>,
+    /// Where the configuration was read from, for messages.
+    pub source: Option<PathBuf>,
+}
+
+/// A collection as declared in the configuration.
+#[derive(Debug, Clone)]
+pub struct Collection {
+    pub id: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub kind: CollectionKind,
+    pub pattern: Option<glob::Pattern>,
+}
+
+impl Config {
+    pub fn collection(&self, id: &str) -> Option<&Collection> {
+        self.collections.iter().find(|c| c.id == id)
+    }
+}
+
+/// Flags that override the file and the environment.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<BTreeMap<&'static str, String>>,
+}
+
+impl Overrides {
+    pub fn listen(addr: Option<&str>) -> Self {
+        Self { server: addr.map(|a| BTreeMap::from([("listen", a.to_owned())])) }
+    }
+}
+
+/// Environment variables read by the CLI itself rather than the configuration.
+const NOT_CONFIG: &[&str] = &["config", "log", "log_format"];
+
+/// Reads the layers and validates the result.
+pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+    let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
+    if let Some(path) = file {
+        if !path.is_file() {
+            return Err(ConfigError::MissingFile { path: path.to_owned() });
+        }
+        fig = fig.merge(Toml::file_exact(path));
+    }
+    fig = fig.merge(Env::prefixed("IROISE_").split("__").ignore(NOT_CONFIG)).merge(Serialized::defaults(overrides));
+    let raw: RawConfig = fig.extract()?;
+    let base = file.and_then(Path::parent).map(Path::to_owned).unwrap_or_else(|| PathBuf::from("."));
+    validate(raw, &base, file)
+}
+
+fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), reason: reason.into() }
+}
+
+/// Relative paths in a config file are relative to that file.
+fn resolve(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() { p.to_owned() } else { base.join(p) }
+}
+
+fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, ConfigError> {
+    let listen: SocketAddr = raw.server.listen.parse().map_err(|e| invalid("server.listen", format!("{e}: {:?}", raw.server.listen)))?;
+    let public_url = match raw.server.public_url {
+        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+            return Err(invalid("server.public_url", format!("must start with http:// or https://: {u:?}")));
+        }
+        u => u.map(|u| u.trim_end_matches('/').to_owned()),
+    };
+    if raw.server.request_timeout_secs == 0 {
+        return Err(invalid("server.request_timeout_secs", "must be at least 1"));
+    }
+    if !(0..=9).contains(&raw.archive.deflate_level) {
+        return Err(invalid("archive.deflate_level", format!("must be 0 to 9, got {}", raw.archive.deflate_level)));
+    }
+    let catalog_url = match raw.catalog.url.strip_prefix("sqlite://") {
+        Some(path) if !path.is_empty() && !path.starts_with(':') => {
+            format!("sqlite://{}", resolve(base, Path::new(path)).display())
+        }
+        _ if raw.catalog.url == "sqlite::memory:" => raw.catalog.url.clone(),
+        _ => return Err(invalid("catalog.url", format!("expected sqlite://PATH, got {:?}", raw.catalog.url))),
+    };
+    let mut collections = Vec::new();
+    for (id, c) in raw.collections {
+        if !is_valid_collection_id(&id) {
+            return Err(invalid(
+                format!("collections.{id}"),
+                "collection ids are lower-case letters, digits, '-', '_' and '.', at most 64 characters",
+            ));
+        }
+        let kind = CollectionKind::parse(&c.kind)
+            .ok_or_else(|| invalid(format!("collections.{id}.kind"), format!("expected \"grid\" or \"swath\", got {:?}", c.kind)))?;
+        let pattern = c
+            .pattern
+            .map(|p| glob::Pattern::new(&p).map_err(|e| invalid(format!("collections.{id}.pattern"), e.to_string())))
+            .transpose()?;
+        collections.push(Collection { title: c.title.unwrap_or_else(|| id.clone()), id, summary: c.summary, kind, pattern });
+    }
+    Ok(Config {
+        listen,
+        public_url,
+        request_timeout: std::time::Duration::from_secs(raw.server.request_timeout_secs),
+        max_body_bytes: raw.server.max_body_bytes,
+        archive_root: resolve(base, &raw.archive.root),
+        quarantine_dir: resolve(base, &raw.archive.quarantine),
+        keep_originals: raw.archive.keep_originals,
+        deflate_level: raw.archive.deflate_level,
+        catalog_url,
+        collections,
+        source: file.map(Path::to_owned),
+    })
+}
+
+#[cfg(test)]
+mod tests;

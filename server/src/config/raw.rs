@@ -1,0 +1,86 @@
+//! The configuration as written: every key, its default, nothing validated yet.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub server: ServerRaw,
+    pub archive: ArchiveRaw,
+    pub catalog: CatalogRaw,
+    pub collections: BTreeMap<String, CollectionRaw>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerRaw {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Public base URL, when behind a proxy.
+    pub public_url: Option<String>,
+    /// Time allowed to produce a response's headers.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerRaw {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            request_timeout_secs: 60,
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveRaw {
+    pub root: PathBuf,
+    pub quarantine: PathBuf,
+    /// Keep the producer's original file next to each granule.
+    pub keep_originals: bool,
+    /// Deflate level of harmonised granules (0-9).
+    pub deflate_level: i32,
+}
+
+impl Default for ArchiveRaw {
+    fn default() -> Self {
+        Self { root: "data/archive".into(), quarantine: "data/quarantine".into(), keep_originals: true, deflate_level: 1 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogRaw {
+    pub url: String,
+}
+
+impl Default for CatalogRaw {
+    fn default() -> Self {
+        Self { url: "sqlite://data/catalog.db".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CollectionRaw {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    /// `grid` or `swath`.
+    pub kind: String,
+    /// Glob on file names that routes files to this collection at ingest.
+    pub pattern: Option<String>,
+}

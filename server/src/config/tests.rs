@@ -1,0 +1,56 @@
+use super::*;
+
+fn write(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("iroise.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn unknown_keys_are_errors_that_name_the_key() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "[server]\nlisten_adress = \"x\"\n");
+    let e = load(Some(&p), &Overrides::default()).unwrap_err().to_string();
+    assert!(e.contains("listen_adress"), "{e}");
+    let p = write(d.path(), "[collections.a]\nkind = \"grid\"\ncolour = 1\n");
+    let e = load(Some(&p), &Overrides::default()).unwrap_err().to_string();
+    assert!(e.contains("colour"), "{e}");
+}
+
+#[test]
+fn relative_paths_resolve_against_the_config_file_and_flags_win() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "[server]\nlisten = \"127.0.0.1:9000\"\n[archive]\nroot = \"arch\"\n[catalog]\nurl = \"sqlite://cat.db\"\n\
+         [collections.sst]\nkind = \"grid\"\ntitle = \"SST\"\npattern = \"*.nc\"\n",
+    );
+    let c = load(Some(&p), &Overrides::listen(Some("127.0.0.1:0"))).unwrap();
+    assert_eq!(c.listen.port(), 0);
+    assert_eq!(c.archive_root, d.path().join("arch"));
+    assert_eq!(c.catalog_url, format!("sqlite://{}", d.path().join("cat.db").display()));
+    assert_eq!(c.collection("sst").unwrap().kind, CollectionKind::Grid);
+}
+
+#[test]
+fn invalid_values_name_their_key() {
+    let d = tempfile::tempdir().unwrap();
+    for (text, key) in [
+        ("[server]\nlisten = \"nowhere\"\n", "server.listen"),
+        ("[archive]\ndeflate_level = 12\n", "archive.deflate_level"),
+        ("[catalog]\nurl = \"mysql://x\"\n", "catalog.url"),
+        ("[collections.\"Bad Id\"]\nkind = \"grid\"\n", "collections.Bad Id"),
+        ("[collections.a]\nkind = \"cube\"\n", "collections.a.kind"),
+        ("[collections.a]\nkind = \"grid\"\npattern = \"[\"\n", "collections.a.pattern"),
+    ] {
+        let p = write(d.path(), text);
+        let e = load(Some(&p), &Overrides::default()).unwrap_err().to_string();
+        assert!(e.contains(key), "{text}: {e}");
+    }
+}
+
+#[test]
+fn a_missing_config_file_is_an_error() {
+    let e = load(Some(Path::new("/nonexistent/iroise.toml")), &Overrides::default()).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/iroise.toml"));
+}

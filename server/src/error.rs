@@ -1,0 +1,134 @@
+//! The server's error type and the one place where errors become HTTP statuses.
+//!
+//! Handlers return [`AppError`]. Its [`AppError::status`] is the only mapping from error to
+//! status. 5xx details never reach the body: the response carries them in an extension, and
+//! [`log_server_errors`] writes them to the log.
+
+use axum::{
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use iroise_archive::ArchiveError;
+
+/// An error answered to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{what} not found")]
+    NotFound { what: String },
+
+    #[error("invalid parameter `{param}`: {message}")]
+    BadParameter { param: &'static str, message: String },
+
+    #[error("requested range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
+
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+
+    #[error("template {template}: {source}")]
+    Template { template: &'static str, #[source] source: minijinja::Error },
+}
+
+impl AppError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound { what: what.into() }
+    }
+
+    pub fn bad_parameter(param: &'static str, message: impl Into<String>) -> Self {
+        Self::BadParameter { param, message: message.into() }
+    }
+
+    /// The HTTP status of this error. This match is the only error-to-status mapping.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Archive(e) => match e {
+                ArchiveError::NotFound { .. } | ArchiveError::UnknownVariable { .. } => StatusCode::NOT_FOUND,
+                ArchiveError::InvalidKey { .. } | ArchiveError::TimeIndexOutOfRange { .. } => StatusCode::BAD_REQUEST,
+                ArchiveError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+                ArchiveError::Database { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Self::Template { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message a client may see.
+    fn public_message(&self) -> String {
+        match (self.status(), self) {
+            (s, _) if s.is_server_error() && s != StatusCode::SERVICE_UNAVAILABLE => "internal server error".into(),
+            (StatusCode::SERVICE_UNAVAILABLE, _) => "service temporarily unavailable".into(),
+            (_, Self::Archive(ArchiveError::NotFound { key })) => format!("{key} not found"),
+            (_, Self::Archive(ArchiveError::InvalidKey { key, reason })) => format!("invalid path {key:?}: {reason}"),
+            (_, e) => e.to_string(),
+        }
+    }
+}
+
+/// The full error text, kept out of the body and logged by [`log_server_errors`].
+#[derive(Debug, Clone)]
+pub struct ErrorDetail(pub String);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut res = (status, format!("{}\n", self.public_message())).into_response();
+        if let Self::RangeNotSatisfiable { size } | Self::Archive(ArchiveError::RangeNotSatisfiable { size, .. }) = &self {
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+        }
+        res.extensions_mut().insert(ErrorDetail(format!("{self}")));
+        res
+    }
+}
+
+/// Logs the detail of every 5xx answer.
+pub async fn log_server_errors(req: Request, next: Next) -> Response {
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let res = next.run(req).await;
+    if res.status().is_server_error() {
+        let detail = res.extensions().get::<ErrorDetail>().map_or("", |d| d.0.as_str());
+        tracing::error!(%method, %uri, status = res.status().as_u16(), error = detail, "request failed");
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_its_status() {
+        let cases: Vec<(AppError, u16)> = vec![
+            (AppError::not_found("x"), 404),
+            (AppError::bad_parameter("range", "bad"), 400),
+            (AppError::RangeNotSatisfiable { size: 3 }, 416),
+            (AppError::Unavailable("db".into()), 503),
+            (ArchiveError::NotFound { key: "k".into() }.into(), 404),
+            (ArchiveError::InvalidKey { key: "..".into(), reason: "dot segment" }.into(), 400),
+            (ArchiveError::RangeNotSatisfiable { key: "k".into(), start: 9, end: None, size: 3 }.into(), 416),
+            (ArchiveError::Database { source: sqlx::Error::PoolTimedOut }.into(), 503),
+            (ArchiveError::Io { path: "/x".into(), source: std::io::Error::other("disk") }.into(), 500),
+        ];
+        for (e, status) in cases {
+            assert_eq!(e.status().as_u16(), status, "{e}");
+        }
+    }
+
+    #[test]
+    fn server_error_details_stay_out_of_the_body() {
+        let e = AppError::from(ArchiveError::Io { path: "/secret/path".into(), source: std::io::Error::other("disk") });
+        assert_eq!(e.public_message(), "internal server error");
+        let res = e.into_response();
+        assert!(res.extensions().get::<ErrorDetail>().unwrap().0.contains("/secret/path"));
+    }
+}

@@ -1,0 +1,135 @@
+//! InvCatalog 1.0.1 documents, written with quick-xml so that every name and value is escaped.
+
+use iroise_archive::model::{BBox, Granule, TimeRange};
+use quick_xml::{
+    Writer,
+    events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event},
+};
+
+use crate::{config::Collection, protocols::landing::CollectionView};
+
+const NS: &str = "http://www.unidata.ucar.edu/namespaces/thredds/InvCatalog/v1.0";
+const XLINK: &str = "http://www.w3.org/1999/xlink";
+
+struct Doc {
+    w: Writer<Vec<u8>>,
+}
+
+impl Doc {
+    fn new() -> Self {
+        let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+        // Writing into a Vec cannot fail.
+        let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        Self { w }
+    }
+
+    fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        let mut e = BytesStart::new(name);
+        e.extend_attributes(attrs.iter().copied());
+        let _ = self.w.write_event(Event::Start(e));
+    }
+
+    fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        let mut e = BytesStart::new(name);
+        e.extend_attributes(attrs.iter().copied());
+        let _ = self.w.write_event(Event::Empty(e));
+    }
+
+    fn close(&mut self, name: &str) {
+        let _ = self.w.write_event(Event::End(BytesEnd::new(name)));
+    }
+
+    fn text_element(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        self.open(name, attrs);
+        let _ = self.w.write_event(Event::Text(BytesText::new(text)));
+        self.close(name);
+    }
+
+    fn catalog(&mut self, name: &str) {
+        self.open("catalog", &[("xmlns", NS), ("xmlns:xlink", XLINK), ("name", name), ("version", "1.0.1")]);
+    }
+
+    /// The services every catalog declares. Bases are absolute paths on this server, so that
+    /// clients resolve them against the catalog URL.
+    fn services(&mut self) {
+        self.open("service", &[("name", "all"), ("serviceType", "Compound"), ("base", "")]);
+        self.empty("service", &[("name", "HTTPServer"), ("serviceType", "HTTPServer"), ("base", "/files/")]);
+        self.close("service");
+    }
+
+    fn finish(mut self) -> String {
+        self.close("catalog");
+        String::from_utf8_lossy(&self.w.into_inner()).into_owned()
+    }
+
+    fn time_coverage(&mut self, t: &TimeRange) {
+        self.open("timeCoverage", &[]);
+        self.text_element("start", &[], &iso(t.start));
+        self.text_element("end", &[], &iso(t.end));
+        self.close("timeCoverage");
+    }
+
+    fn geospatial_coverage(&mut self, b: &BBox) {
+        let east = if b.crosses_antimeridian() { b.east + 360.0 } else { b.east };
+        self.open("geospatialCoverage", &[]);
+        for (axis, start, size, units) in [("northsouth", b.south, b.north - b.south, "degrees_north"), ("eastwest", b.west, east - b.west, "degrees_east")] {
+            self.open(axis, &[]);
+            self.text_element("start", &[], &format!("{start}"));
+            self.text_element("size", &[], &format!("{size}"));
+            self.text_element("units", &[], units);
+            self.close(axis);
+        }
+        self.close("geospatialCoverage");
+    }
+}
+
+fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `/catalog.xml`: one catalogRef per collection.
+pub fn root(collections: &[CollectionView]) -> String {
+    let mut d = Doc::new();
+    d.catalog("Iroise");
+    d.services();
+    for c in collections {
+        let href = format!("catalog/{}/catalog.xml", c.id);
+        d.open("catalogRef", &[("xlink:href", href.as_str()), ("xlink:title", c.title.as_str()), ("name", ""), ("ID", c.id.as_str())]);
+        d.open("metadata", &[("inherited", "true")]);
+        d.text_element("dataType", &[], if c.kind == "grid" { "Grid" } else { "Swath" });
+        d.text_element("property", &[("name", "granules"), ("value", &c.granules.to_string())], "");
+        d.close("metadata");
+        d.close("catalogRef");
+    }
+    d.finish()
+}
+
+/// `/catalog/{collection}/catalog.xml`: the collection as a dataset holding one dataset per
+/// granule, each with its size, modification date, time coverage and sha256.
+pub fn collection(c: &Collection, granules: &[Granule]) -> String {
+    let mut d = Doc::new();
+    d.catalog(&c.title);
+    d.services();
+    d.open("dataset", &[("name", c.title.as_str()), ("ID", c.id.as_str())]);
+    d.open("metadata", &[("inherited", "true")]);
+    d.text_element("serviceName", &[], "all");
+    d.text_element("dataType", &[], if c.kind == iroise_archive::model::CollectionKind::Grid { "Grid" } else { "Swath" });
+    d.text_element("dataFormat", &[], "NetCDF-4");
+    if let Some(s) = &c.summary {
+        d.text_element("documentation", &[("type", "summary")], s);
+    }
+    d.close("metadata");
+    for g in granules {
+        let id = format!("{}/{}", c.id, g.name);
+        d.open("dataset", &[("name", g.name.as_str()), ("ID", id.as_str()), ("urlPath", g.key.as_str())]);
+        d.text_element("dataSize", &[("units", "bytes")], &g.size.to_string());
+        d.text_element("date", &[("type", "modified")], &iso(g.ingested_at));
+        d.time_coverage(&g.time);
+        d.geospatial_coverage(&g.bbox);
+        d.empty("property", &[("name", "sha256"), ("value", g.sha256.as_str())]);
+        d.empty("property", &[("name", "version"), ("value", g.version.to_string().as_str())]);
+        d.close("dataset");
+    }
+    d.close("dataset");
+    d.finish()
+}
