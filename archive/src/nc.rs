@@ -244,6 +244,12 @@ pub fn is_time_dim(file: &netcdf::File, dim: &str) -> bool {
     }
 }
 
+/// Silences HDF5's error printing on the calling thread (see [`hdf5_quiet`]); call it before
+/// using the netcdf crate directly on a new thread.
+pub fn quiet_hdf5() {
+    hdf5_quiet::on_this_thread();
+}
+
 /// Opens a netCDF file for reading, with HDF5's error printing silenced on this thread.
 pub fn open(path: &std::path::Path) -> netcdf::Result<netcdf::File> {
     hdf5_quiet::on_this_thread();

@@ -12,6 +12,8 @@ mod error;
 mod extract;
 mod metrics;
 mod protocols;
+#[cfg(test)]
+mod router_tests;
 mod state;
 mod templates;
 

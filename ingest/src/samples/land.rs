@@ -5,36 +5,18 @@
 //! 72°S and a small Greenland-like cap north of about 84°N. Between 84°N and the ice edge the
 //! Arctic stays ocean so that the products carry sea ice.
 
-use super::{Octave, ValueNoise, seed};
+use super::{ValueNoise, octave, seed};
 
 /// Continents of a few thousand km down to coastline wiggles of ~100 km.
 const ELEVATION: ValueNoise = ValueNoise::new(
     seed::LAND,
     &[
-        Octave {
-            step_deg: 45.0,
-            amplitude: 1.0,
-        },
-        Octave {
-            step_deg: 20.0,
-            amplitude: 0.55,
-        },
-        Octave {
-            step_deg: 10.0,
-            amplitude: 0.3,
-        },
-        Octave {
-            step_deg: 5.0,
-            amplitude: 0.15,
-        },
-        Octave {
-            step_deg: 2.5,
-            amplitude: 0.08,
-        },
-        Octave {
-            step_deg: 1.25,
-            amplitude: 0.04,
-        },
+        octave(45.0, 1.0),
+        octave(20.0, 0.55),
+        octave(10.0, 0.3),
+        octave(5.0, 0.15),
+        octave(2.5, 0.08),
+        octave(1.25, 0.04),
     ],
 );
 

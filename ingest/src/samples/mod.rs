@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Days, NaiveDate};
 
-use noise::{GridNoise, Octave, ValueNoise, deterministic_uuid, hash_unit, seed};
+use noise::{GridNoise, ValueNoise, deterministic_uuid, hash_unit, octave, seed};
 
 pub use ghrsst::write_ghrsst_l4;
 pub use land::is_land;
@@ -149,6 +149,7 @@ pub enum SampleError {
 ///
 /// Files that already exist complete are kept, so a second run is cheap; see [`write_ghrsst_l4`].
 pub fn write_all(dir: &Path, spec: &SampleSpec) -> Result<Vec<SampleFile>, SampleError> {
+    iroise_archive::nc::quiet_hdf5();
     let mut files = write_ghrsst_l4(dir, spec)?;
     files.extend(write_scatterometer_l2(dir, spec)?);
     files.extend(write_model_grid_360(dir, spec)?);
@@ -269,7 +270,7 @@ fn is_complete(path: &Path, expected_dims: &[(&str, usize)]) -> bool {
         Ok(meta) if meta.len() > 0 => {}
         _ => return false,
     }
-    let Ok(file) = netcdf::open(path) else {
+    let Ok(file) = iroise_archive::nc::open(path) else {
         return false;
     };
     expected_dims

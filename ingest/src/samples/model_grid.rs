@@ -21,14 +21,15 @@ use super::{
 const COARSENING: f64 = 2.5;
 const MISSING: f32 = 1.0e20;
 
-/// Plane waves summed into the eddy stream function: smooth and isotropic, with none of the
-/// grid-aligned artefacts that the derivatives of value noise show.
+/// Number of plane waves summed into the eddy stream function: smooth and isotropic, with none
+/// of the grid-aligned artefacts that the derivatives of value noise show.
 const EDDY_MODES: i64 = 24;
 /// Stream-function amplitude of one mode (m² s-1): gives eddy currents of a few tenths of m/s.
 const EDDY_MODE_AMPLITUDE: f64 = 7000.0;
 const EARTH_RADIUS_M: f64 = 6.371e6;
 
-/// One plane wave `amplitude * sin(zonal * lon + meridional * lat + phase)`, angles in radians.
+/// One plane wave `EDDY_MODE_AMPLITUDE * sin(zonal * lon + meridional * lat + phase)`, angles
+/// in radians.
 struct Mode {
     zonal: f64,
     meridional: f64,

@@ -13,6 +13,7 @@ pub(super) mod seed {
     pub const WIND_V: u64 = 0x3a7d_0002;
     pub const CYCLONES: u64 = 0x3a7d_0003;
     pub const RAIN: u64 = 0x3a7d_0004;
+    pub const QUALITY: u64 = 0x3a7d_0005;
     pub const CURRENTS: u64 = 0xc0c0_0001;
     pub const UUID: u64 = 0x0001_d000;
 }
@@ -50,6 +51,14 @@ fn smoothstep(t: f64) -> f64 {
 pub(super) struct Octave {
     pub step_deg: f64,
     pub amplitude: f64,
+}
+
+/// Shorthand for an [`Octave`] in noise tables.
+pub(super) const fn octave(step_deg: f64, amplitude: f64) -> Octave {
+    Octave {
+        step_deg,
+        amplitude,
+    }
 }
 
 /// Multi-octave value noise on the sphere's (lon, lat) plane, periodic in longitude.

@@ -6,58 +6,22 @@
 
 use chrono::NaiveDate;
 
-use super::{GridNoise, Octave, ValueNoise, seed};
+use super::{GridNoise, ValueNoise, octave, seed};
 
 /// Freezing point of sea water (-1.8 °C): SST never goes below it, sea ice forms near it.
 const FREEZING_K: f64 = 271.35;
 /// Latitude where the zonal-mean SST reaches freezing.
 const ICE_EDGE_LAT: f64 = 68.0;
 
-const LARGE_SCALE: ValueNoise = ValueNoise::new(
-    seed::SST_LARGE,
-    &[
-        Octave {
-            step_deg: 30.0,
-            amplitude: 1.0,
-        },
-        Octave {
-            step_deg: 12.0,
-            amplitude: 0.5,
-        },
-    ],
-);
+const LARGE_SCALE: ValueNoise =
+    ValueNoise::new(seed::SST_LARGE, &[octave(30.0, 1.0), octave(12.0, 0.5)]);
 const EDDIES: ValueNoise = ValueNoise::new(
     seed::SST_EDDIES,
-    &[
-        Octave {
-            step_deg: 4.0,
-            amplitude: 0.55,
-        },
-        Octave {
-            step_deg: 1.5,
-            amplitude: 0.3,
-        },
-        Octave {
-            step_deg: 0.6,
-            amplitude: 0.15,
-        },
-    ],
+    &[octave(4.0, 0.55), octave(1.5, 0.3), octave(0.6, 0.15)],
 );
-const ERROR: ValueNoise = ValueNoise::new(
-    seed::SST_ERROR,
-    &[
-        Octave {
-            step_deg: 6.0,
-            amplitude: 1.0,
-        },
-        Octave {
-            step_deg: 2.0,
-            amplitude: 0.5,
-        },
-    ],
-);
-/// Westward drift of the eddy pattern, in degrees of longitude a day (a few km/day, like real
-/// mesoscale eddies).
+const ERROR: ValueNoise = ValueNoise::new(seed::SST_ERROR, &[octave(6.0, 1.0), octave(2.0, 0.5)]);
+/// Westward drift of the eddy pattern, in degrees of longitude a day: about 10 km a day at the
+/// equator, the order of real mesoscale eddy propagation.
 const EDDY_DRIFT_DEG_PER_DAY: f64 = 0.1;
 
 /// Foundation SST, sea-ice fraction and analysis error at one point, for one day.

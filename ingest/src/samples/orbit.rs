@@ -7,6 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::SampleError;
 
+/// Inclination of a sun-synchronous orbit at ~820 km altitude, as Metop's.
 pub(super) const INCLINATION_DEG: f64 = 98.7;
 /// Orbital period; a whole number of seconds keeps orbit start times exact.
 pub(super) const PERIOD_S: i64 = 101 * 60;
@@ -20,6 +21,7 @@ pub(super) const NUMCELLS: usize = 64;
 pub(super) const CELL_KM: f64 = 25.0;
 /// Longitude of the ascending node of orbit 0, at the orbit epoch.
 const NODE_LONGITUDE_AT_EPOCH_DEG: f64 = -20.0;
+
 /// The orbit epoch, 2000-01-01T00:00:00Z: orbit 0 starts there, and the orbit and wind
 /// computations count seconds from it.
 pub(super) fn orbit_epoch() -> NaiveDateTime {

@@ -44,6 +44,7 @@ const FLAG_LAND: i32 = 64 << 9;
 const FLAG_KNMI_QC: i32 = 64 << 11;
 const FLAG_NO_SIGMA0: i32 = 64 << 16;
 
+/// Epoch of the `time` variable, as in KNMI products.
 fn file_time_epoch() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(1990, 1, 1)
         .unwrap_or_default()
@@ -103,7 +104,7 @@ struct OrbitData {
     flags: Vec<i32>,
     start: NaiveDateTime,
     stop: NaiveDateTime,
-    node_longitude: f64,
+    node_longitude: f32,
 }
 
 fn simulate(orbit: i64) -> OrbitData {
@@ -114,6 +115,8 @@ fn simulate(orbit: i64) -> OrbitData {
     let to_file_time = (orbit_epoch() - file_time_epoch()).num_seconds() as f64;
     // The ice edge moves little within one orbit: one day's field is enough.
     let ice_field = SstField::new(start.date());
+    // Orbits start at the ascending node.
+    let node = subsatellite(t0);
     let mut data = OrbitData {
         lat: Vec::with_capacity(cells),
         lon: Vec::with_capacity(cells),
@@ -124,14 +127,14 @@ fn simulate(orbit: i64) -> OrbitData {
         start,
         stop: start
             + TimeDelta::milliseconds(((NUMROWS - 1) as f64 * row_step * 1000.0).round() as i64),
-        node_longitude: longitude_360(subsatellite(t0)[1].atan2(subsatellite(t0)[0]).to_degrees()),
+        node_longitude: longitude_360(node[1].atan2(node[0]).to_degrees()),
     };
     for row in 0..NUMROWS {
         let t = t0 + row as f64 * row_step;
         let cyclones = cyclones_at(t);
         for (j, (lat, lon)) in row_geolocation(t).into_iter().enumerate() {
             data.lat.push(lat as f32);
-            data.lon.push(longitude_360(lon) as f32);
+            data.lon.push(longitude_360(lon));
             data.time.push(t + to_file_time);
             let mut flag = 0;
             if is_land(lat, lon) {
@@ -160,12 +163,9 @@ fn simulate(orbit: i64) -> OrbitData {
             if speed <= 3.0 {
                 flag |= FLAG_SMALL_WIND;
             }
-            if hash_unit(
-                seed::RAIN ^ 0xc0,
-                orbit * NUMROWS as i64 + row as i64,
-                j as i64,
-            ) < 0.002
-            {
+            // A few isolated cells fail quality control, as in real products.
+            let cell_id = orbit * NUMROWS as i64 + row as i64;
+            if hash_unit(seed::QUALITY, cell_id, j as i64) < 0.002 {
                 flag |= FLAG_KNMI_QC;
             }
             // Rounded values stay within the valid ranges (0..2500 and 0..3600), so casts are exact.
@@ -179,9 +179,9 @@ fn simulate(orbit: i64) -> OrbitData {
 }
 
 /// Longitude in 0..360, as KNMI products store it.
-fn longitude_360(lon: f64) -> f64 {
-    let lon = lon.rem_euclid(360.0);
-    // rem_euclid of a tiny negative number rounds up to exactly 360.
+fn longitude_360(lon: f64) -> f32 {
+    // Just below 360 rounds up to exactly 360 (in rem_euclid or in f32): that is 0.
+    let lon = lon.rem_euclid(360.0) as f32;
     if lon >= 360.0 { 0.0 } else { lon }
 }
 
@@ -314,10 +314,7 @@ fn orbit_attributes(orbit: i64, data: &OrbitData) -> Vec<(&'static str, Attribut
         ("orbit_inclination", (INCLINATION_DEG as f32).into()),
         ("rev_orbit_period", (PERIOD_S as f32).into()),
         // Orbits start at the ascending node, so the crossing is the first row.
-        (
-            "equator_crossing_longitude",
-            (data.node_longitude as f32).into(),
-        ),
+        ("equator_crossing_longitude", data.node_longitude.into()),
         ("equator_crossing_date", date(data.start)),
         ("equator_crossing_time", time(data.start)),
         ("start_date", date(data.start)),

@@ -5,7 +5,7 @@
 
 use std::f64::consts::PI;
 
-use super::{Octave, ValueNoise, hash_unit, seed};
+use super::{ValueNoise, hash_unit, octave, seed};
 
 /// Wind at a point: eastward and northward components (m/s), and rain contamination.
 pub(super) struct Wind {
@@ -14,32 +14,9 @@ pub(super) struct Wind {
     pub rain: bool,
 }
 
-const WIND_U: ValueNoise = ValueNoise::new(
-    seed::WIND_U,
-    &[
-        Octave {
-            step_deg: 10.0,
-            amplitude: 1.0,
-        },
-        Octave {
-            step_deg: 4.0,
-            amplitude: 0.5,
-        },
-    ],
-);
-const WIND_V: ValueNoise = ValueNoise::new(
-    seed::WIND_V,
-    &[
-        Octave {
-            step_deg: 10.0,
-            amplitude: 1.0,
-        },
-        Octave {
-            step_deg: 4.0,
-            amplitude: 0.5,
-        },
-    ],
-);
+const WIND_U: ValueNoise = ValueNoise::new(seed::WIND_U, &[octave(10.0, 1.0), octave(4.0, 0.5)]);
+const WIND_V: ValueNoise = ValueNoise::new(seed::WIND_V, &[octave(10.0, 1.0), octave(4.0, 0.5)]);
+/// Cyclone slots: enough that most swaths of a day cross one or two.
 const CYCLONES: i64 = 16;
 const CYCLONE_LIFETIME_S: f64 = 5.0 * 86_400.0;
 const KM_PER_DEGREE: f64 = 111.195;

@@ -97,7 +97,7 @@ pub fn root(collections: &[CollectionView]) -> String {
         d.open("catalogRef", &[("xlink:href", href.as_str()), ("xlink:title", c.title.as_str()), ("name", ""), ("ID", c.id.as_str())]);
         d.open("metadata", &[("inherited", "true")]);
         d.text_element("dataType", &[], if c.kind == "grid" { "Grid" } else { "Swath" });
-        d.text_element("property", &[("name", "granules"), ("value", &c.granules.to_string())], "");
+        d.empty("property", &[("name", "granules"), ("value", &c.granules.to_string())]);
         d.close("metadata");
         d.close("catalogRef");
     }
