@@ -10,6 +10,7 @@
 //! - [`harmonise`] writes the archive's CF netCDF-4 granule, running [`qc`] on the way.
 //! - [`samples`] writes the deterministic sample products used by `iroise demo` and the tests.
 
+pub mod classic;
 pub mod discover;
 pub mod error;
 pub mod harmonise;

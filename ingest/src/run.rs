@@ -10,8 +10,8 @@ use std::{
 
 use chrono::{Datelike, Utc};
 use iroise_archive::{
-    catalog::{Catalog, NewQuarantine, PublishOutcome},
-    model::{CollectionKind, NewGranule, Provenance},
+    catalog::{Catalog, GranuleQuery, NewQuarantine, PublishOutcome},
+    model::{CollectionKind, NewGranule, Provenance, VariableInfo},
     storage::{ObjectKey, Storage},
 };
 use serde::Serialize;
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     discover::discover,
-    error::{FileError, IngestError},
+    error::{FileError, IngestError, Rejection},
     harmonise::{HarmoniseOptions, harmonise},
     progress::Progress,
 };
@@ -227,6 +227,7 @@ impl Ingestor {
         };
         let (src, dst) = (path.to_owned(), out.clone());
         let h = tokio::task::spawn_blocking(move || harmonise(&src, &dst, &opts)).await.map_err(IngestError::from)??;
+        self.check_fits_collection(rule, &h.variables).await?;
         let t = h.layout.coverage.start;
         let dir = format!("{}/{:04}/{:03}", rule.id, t.year(), t.ordinal());
         let key = ObjectKey::new(format!("{dir}/{name}"))?;
@@ -267,6 +268,20 @@ impl Ingestor {
             reason: None,
             bytes: size,
         })
+    }
+
+    /// A file forced into a collection (or routed by a loose pattern) must share at least one
+    /// data variable with the collection's latest granule: a model file does not belong among
+    /// satellite analyses just because both are grids.
+    async fn check_fits_collection(&self, rule: &CollectionRule, variables: &[VariableInfo]) -> Result<(), FileError> {
+        let query = GranuleQuery { collection: Some(rule.id.clone()), limit: Some(1), newest_first: true, ..Default::default() };
+        let Some(latest) = self.catalog.granules(&query).await?.into_iter().next() else { return Ok(()) };
+        if latest.variables.iter().any(|v| variables.iter().any(|n| n.name == v.name)) {
+            return Ok(());
+        }
+        let have: Vec<&str> = latest.variables.iter().map(|v| v.name.as_str()).collect();
+        let got: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
+        Err(Rejection::new(format!("file shares no data variable with collection {:?} (it holds {have:?}; the file has {got:?})", rule.id)).into())
     }
 
     /// Moves a bad file into the quarantine folder and records why.

@@ -66,6 +66,7 @@ fn reject(what: &str) -> impl Fn(netcdf::Error) -> FileError + '_ {
 
 /// Harmonises `src` into a new file at `dst`.
 pub fn harmonise(src: &Path, dst: &Path, opts: &HarmoniseOptions) -> Result<Harmonised, FileError> {
+    crate::classic::check_not_truncated(src)?;
     let file = nc::open(src).map_err(|e| Rejection::new(format!("not a readable netCDF file: {e}")))?;
     let layout = inspect(&file)?;
     if layout.kind != opts.collection_kind {

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Install what building and testing iroise needs, and only what is missing.
+#
+#   scripts/setup.sh                 apt packages + the Python venv at /.venv
+#   scripts/setup.sh --python-only   the Python venv only (used by the test harness)
+#
+# Quiet when there is nothing to do; says what it installs otherwise. Safe to run again.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+apt_packages=(build-essential pkg-config libnetcdf-dev netcdf-bin curl python3-venv)
+venv="$repo/.venv"
+requirements="$repo/tests/python/requirements.txt"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# Run a command as root: directly when we are root, through sudo when it exists.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        say "need root to run: $*  (not root and no sudo)"
+        exit 1
+    fi
+}
+
+install_apt_packages() {
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        say "no dpkg-query: not a Debian/Ubuntu system; install by hand: ${apt_packages[*]}"
+        return
+    fi
+    local missing=() pkg
+    for pkg in "${apt_packages[@]}"; do
+        if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]; then
+            missing+=("$pkg")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    say "installing apt packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_python_venv() {
+    if ! command -v python3 >/dev/null 2>&1; then
+        say "python3 is required for the siphon tests: install python3 and python3-venv"
+        exit 1
+    fi
+    local want have=""
+    want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    [ -f "$venv/.requirements.sha256" ] && have="$(cat "$venv/.requirements.sha256")"
+    if [ -x "$venv/bin/python" ] && [ "$want" = "$have" ]; then
+        return
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        say "creating Python venv at $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+    fi
+    say "installing Python packages from ${requirements#"$repo"/} into .venv"
+    rm -f "$venv/.requirements.sha256"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    printf '%s\n' "$want" >"$venv/.requirements.sha256"
+}
+
+case "${1:-}" in
+    "") install_apt_packages; install_python_venv ;;
+    --python-only) install_python_venv ;;
+    -h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) say "unknown option: $1 (try --help)"; exit 2 ;;
+esac
