@@ -16,19 +16,34 @@ pub enum ArchiveError {
     RangeNotSatisfiable { key: String, start: u64, end: Option<u64>, size: u64 },
 
     #[error("storage I/O on {path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("catalog database: {source}")]
-    Database { #[from] source: sqlx::Error },
+    Database {
+        #[from]
+        source: sqlx::Error,
+    },
 
     #[error("catalog migration: {source}")]
-    Migration { #[from] source: sqlx::migrate::MigrateError },
+    Migration {
+        #[from]
+        source: sqlx::migrate::MigrateError,
+    },
 
     #[error("corrupt catalog row for granule {granule}: {reason}")]
     CorruptRow { granule: i64, reason: String },
 
     #[error("netCDF error on {path} (variable {variable:?}): {source}")]
-    Netcdf { path: PathBuf, variable: Option<String>, #[source] source: netcdf::Error },
+    Netcdf {
+        path: PathBuf,
+        variable: Option<String>,
+        #[source]
+        source: netcdf::Error,
+    },
 
     #[error("variable {variable:?} not found in {path}")]
     UnknownVariable { path: PathBuf, variable: String },

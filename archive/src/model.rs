@@ -64,9 +64,7 @@ impl BBox {
         let spans = |b: &BBox| -> Vec<(f64, f64)> {
             if b.crosses_antimeridian() { vec![(b.west, 180.0), (-180.0, b.east)] } else { vec![(b.west, b.east)] }
         };
-        spans(self)
-            .iter()
-            .any(|a| spans(other).iter().any(|b| a.0 <= b.1 && b.0 <= a.1))
+        spans(self).iter().any(|a| spans(other).iter().any(|b| a.0 <= b.1 && b.0 <= a.1))
     }
 }
 

@@ -36,8 +36,8 @@ pub fn global_string(file: &netcdf::File, name: &str) -> Option<String> {
 }
 
 fn numbers_of(value: AttributeValue) -> Option<(Vec<f64>, NcVariableType)> {
-    use netcdf::types::{FloatType as F, IntType as I};
     use AttributeValue as A;
+    use netcdf::types::{FloatType as F, IntType as I};
     let t = |i| NcVariableType::Int(i);
     Some(match value {
         A::Uchar(x) => (vec![x.into()], t(I::U8)),

@@ -81,7 +81,14 @@ fn main() {
     let iroise_no_orig = median_secs(RUNS, || ingest_once(&rt, &files, 1, false));
 
     println!("ingest benchmark: {} files, {:.1} MB of producer files, median of {RUNS} runs", files.len(), mb);
-    let row = |name: &str, s: f64| println!("  {name:<44} {s:>7.2} s  {:>7.1} MB/s  {:>6.2} granules/s  ratio to nccopy -d 4: {:.2}", mb / s, n / s, s / floor);
+    let row = |name: &str, s: f64| {
+        println!(
+            "  {name:<52} {s:>6.2} s  {:>7.1} MB/s  {:>6.2} granules/s  ratio to nccopy -d 4: {:.2}",
+            mb / s,
+            n / s,
+            s / floor
+        )
+    };
     row("nccopy -d 4 (floor)", floor);
     row("nccopy -d 1 -s (same settings as iroise)", floor_same);
     row("iroise ingest (deflate 1 + shuffle, originals kept)", iroise);

@@ -26,6 +26,13 @@ pub fn median_secs(runs: usize, mut f: impl FnMut()) -> f64 {
 
 /// Panics with a clear message when a tool the benchmark needs is missing.
 pub fn require_tool(name: &str, package: &str) {
-    let found = std::process::Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().is_ok_and(|o| o.status.success());
-    assert!(found, "{name} is required for this benchmark: install the Debian package {package} (scripts/setup.sh does)");
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{name} is required for this benchmark: install the Debian package {package} (scripts/setup.sh does)"
+    );
 }

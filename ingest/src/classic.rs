@@ -109,7 +109,9 @@ fn expected_size(path: &Path) -> std::io::Result<Option<u64>> {
         let mut record = false;
         for i in 0..ndims {
             let id = usize::try_from(h.count()?).unwrap_or(usize::MAX);
-            let d = *dims.get(id).ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad dimension id"))?;
+            let d = *dims
+                .get(id)
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad dimension id"))?;
             if d == 0 && i == 0 {
                 record = true;
             } else {
@@ -128,7 +130,8 @@ fn expected_size(path: &Path) -> std::io::Result<Option<u64>> {
     let records: Vec<_> = vars.iter().filter(|v| v.2).collect();
     // Record variables are interleaved; each record slot is padded to 4 bytes unless there is
     // only one record variable.
-    let recsize: u64 = if records.len() == 1 { records[0].1 } else { records.iter().map(|v| v.1.div_ceil(4) * 4).sum() };
+    let recsize: u64 =
+        if records.len() == 1 { records[0].1 } else { records.iter().map(|v| v.1.div_ceil(4) * 4).sum() };
     let end = vars
         .iter()
         .map(|&(begin, bytes, record)| match record {
@@ -170,7 +173,7 @@ mod tests {
         f.add_variable::<f64>("time", &["time"]).unwrap();
         f.enddef().unwrap();
         f.variable_mut("a").unwrap().put_values(&vec![1.0f32; 1200], ..).unwrap();
-        f.variable_mut("r").unwrap().put_values(&vec![1i16; 90], (0..3, ..)).unwrap();
+        f.variable_mut("r").unwrap().put_values(&[1i16; 90], (0..3, ..)).unwrap();
         f.variable_mut("time").unwrap().put_values(&[0.0, 1.0, 2.0], ..).unwrap();
         f.close().unwrap();
         path
@@ -178,7 +181,11 @@ mod tests {
 
     #[test]
     fn complete_classic_files_pass_and_truncated_ones_are_refused() {
-        for (name, opts) in [("cdf1", netcdf::Options::CLASSIC), ("cdf2", netcdf::Options::_64BIT_OFFSET), ("cdf5", netcdf::Options::_64BIT_DATA)] {
+        for (name, opts) in [
+            ("cdf1", netcdf::Options::CLASSIC),
+            ("cdf2", netcdf::Options::_64BIT_OFFSET),
+            ("cdf5", netcdf::Options::_64BIT_DATA),
+        ] {
             let d = tempfile::tempdir().unwrap();
             let p = write_classic(d.path(), opts);
             assert_eq!(check_not_truncated(&p), Ok(()), "{name}");

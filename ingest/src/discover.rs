@@ -42,9 +42,11 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
 
 fn walk(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| {
-        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-    }) {
+    for entry in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+    {
         let entry = entry.map_err(|e| {
             let path = e.path().map(Path::to_owned).unwrap_or_else(|| dir.to_owned());
             IngestError::io(path, e.into_io_error().unwrap_or_else(|| std::io::Error::other("filesystem loop")))

@@ -25,7 +25,11 @@ pub enum IngestError {
     Archive(#[from] ArchiveError),
 
     #[error("I/O on {path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("invalid path pattern {pattern:?}: {reason}")]
     Pattern { pattern: String, reason: String },

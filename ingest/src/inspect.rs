@@ -90,7 +90,11 @@ pub fn inspect(file: &netcdf::File) -> Result<Layout, Rejection> {
 /// Time coverage and time steps: from the time coordinate when there is one, with ACDD
 /// `time_coverage_start`/`_end` preferred for the coverage (a daily analysis covers its day even
 /// though its time value is noon).
-fn time_coverage(file: &netcdf::File, kind: CollectionKind, time: Option<&str>) -> Result<(TimeRange, Vec<DateTime<Utc>>), Rejection> {
+fn time_coverage(
+    file: &netcdf::File,
+    kind: CollectionKind,
+    time: Option<&str>,
+) -> Result<(TimeRange, Vec<DateTime<Utc>>), Rejection> {
     let mut steps = Vec::new();
     if let Some(name) = time {
         let var = file.variable(name).ok_or_else(|| Rejection::new(format!("time variable {name:?} vanished")))?;
@@ -99,7 +103,8 @@ fn time_coverage(file: &netcdf::File, kind: CollectionKind, time: Option<&str>) 
         let cf = CfTime::parse(&units, nc::attr_string(&var, "calendar").as_deref())
             .map_err(|e| Rejection::new(format!("time coverage: {e}")))?;
         let packing = nc::packing_of(&var);
-        let raw = nc::read_raw_f64(&var, ..).map_err(|e| Rejection::new(format!("time coverage: reading {name:?}: {e}")))?;
+        let raw =
+            nc::read_raw_f64(&var, ..).map_err(|e| Rejection::new(format!("time coverage: reading {name:?}: {e}")))?;
         let mut values: Vec<f64> = raw.into_iter().filter_map(|r| packing.decode(r)).collect();
         if values.is_empty() {
             return Err(Rejection::new(format!("time coverage: time variable {name:?} holds no valid value")));
@@ -110,7 +115,9 @@ fn time_coverage(file: &netcdf::File, kind: CollectionKind, time: Option<&str>) 
             values = vec![lo, hi];
         }
         for v in values {
-            let t = cf.to_utc(v).ok_or_else(|| Rejection::new(format!("time coverage: value {v} of {name:?} is not a date in units {units:?}")))?;
+            let t = cf.to_utc(v).ok_or_else(|| {
+                Rejection::new(format!("time coverage: value {v} of {name:?} is not a date in units {units:?}"))
+            })?;
             steps.push(t);
         }
         steps.sort();
@@ -170,7 +177,13 @@ mod tests {
     #[test]
     fn producer_time_forms_parse() {
         let want = DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().with_timezone(&Utc);
-        for s in ["2026-11-01T00:00:00Z", "2026-11-01 00:00:00", "20261101T000000Z", "2026-11-01T00:00:00.000Z", "2026-11-01"] {
+        for s in [
+            "2026-11-01T00:00:00Z",
+            "2026-11-01 00:00:00",
+            "20261101T000000Z",
+            "2026-11-01T00:00:00.000Z",
+            "2026-11-01",
+        ] {
             assert_eq!(parse_iso_time(s), Some(want), "{s}");
         }
         assert_eq!(parse_iso_time("yesterday"), None);

@@ -26,7 +26,8 @@ impl Console {
     pub fn new() -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(0);
-            if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}") {
+            if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
+            {
                 bar.set_style(style);
             }
             bar
@@ -54,13 +55,19 @@ impl Progress for Console {
             bar.inc(1);
             bar.set_message(r.source.clone());
             if let Outcome::Quarantined = r.outcome {
-                bar.suspend(|| tracing::warn!(source = %r.source, reason = r.reason.as_deref().unwrap_or(""), "quarantined"));
+                bar.suspend(
+                    || tracing::warn!(source = %r.source, reason = r.reason.as_deref().unwrap_or(""), "quarantined"),
+                );
             }
             return;
         }
         match r.outcome {
-            Outcome::Quarantined => tracing::warn!(source = %r.source, reason = r.reason.as_deref().unwrap_or(""), "quarantined"),
-            outcome => tracing::info!(source = %r.source, outcome = ?outcome, key = r.key.as_deref().unwrap_or(""), "file done"),
+            Outcome::Quarantined => {
+                tracing::warn!(source = %r.source, reason = r.reason.as_deref().unwrap_or(""), "quarantined")
+            }
+            outcome => {
+                tracing::info!(source = %r.source, outcome = ?outcome, key = r.key.as_deref().unwrap_or(""), "file done")
+            }
         }
     }
 

@@ -21,12 +21,11 @@ pub fn monotonic_axis(name: &str, values: &[f64]) -> Result<(), Rejection> {
 /// Latitudes in [-90, 90] and longitudes in [-180, 360], ignoring missing values; at least one
 /// valid position.
 pub fn geolocation_ranges(lat_name: &str, lat: &[f64], lon_name: &str, lon: &[f64]) -> Result<(), Rejection> {
-    let check = |name: &str, v: &[f64], lo: f64, hi: f64| {
-        match v.iter().find(|x| x.is_finite() && !(lo..=hi).contains(*x)) {
+    let check =
+        |name: &str, v: &[f64], lo: f64, hi: f64| match v.iter().find(|x| x.is_finite() && !(lo..=hi).contains(*x)) {
             Some(bad) => Err(Rejection::new(format!("coordinate {name:?} has value {bad} outside [{lo}, {hi}]"))),
             None => Ok(()),
-        }
-    };
+        };
     check(lat_name, lat, -90.0, 90.0)?;
     check(lon_name, lon, -180.0, 360.0)?;
     if !lat.iter().zip(lon).any(|(a, b)| a.is_finite() && b.is_finite()) {

@@ -117,7 +117,12 @@ async fn sha256_async(path: PathBuf) -> Result<(String, u64), IngestError> {
 
 impl Ingestor {
     /// Ingests every file named by `inputs` (files, directories, globs).
-    pub async fn run(&self, inputs: &[PathBuf], collection: Option<&str>, progress: &dyn Progress) -> Result<Summary, IngestError> {
+    pub async fn run(
+        &self,
+        inputs: &[PathBuf],
+        collection: Option<&str>,
+        progress: &dyn Progress,
+    ) -> Result<Summary, IngestError> {
         if let Some(c) = collection {
             self.rule(c)?;
         }
@@ -201,14 +206,20 @@ impl Ingestor {
     }
 
     async fn delete_quietly(&self, key: &str) {
-        if let Ok(k) = ObjectKey::new(key) {
-            if let Err(e) = self.storage.delete(&k).await {
-                tracing::warn!(key, error = %e, "could not delete superseded object");
-            }
+        if let Ok(k) = ObjectKey::new(key)
+            && let Err(e) = self.storage.delete(&k).await
+        {
+            tracing::warn!(key, error = %e, "could not delete superseded object");
         }
     }
 
-    async fn publish(&self, path: &Path, rule: &CollectionRule, name: &str, sha: &str) -> Result<FileReport, FileError> {
+    async fn publish(
+        &self,
+        path: &Path,
+        rule: &CollectionRule,
+        name: &str,
+        sha: &str,
+    ) -> Result<FileReport, FileError> {
         tokio::fs::create_dir_all(&self.work_dir).await.map_err(|e| IngestError::io(&self.work_dir, e))?;
         let scratch = tempfile::Builder::new()
             .prefix(".ingest-")
@@ -226,7 +237,8 @@ impl Ingestor {
             deflate_level: self.deflate_level,
         };
         let (src, dst) = (path.to_owned(), out.clone());
-        let h = tokio::task::spawn_blocking(move || harmonise(&src, &dst, &opts)).await.map_err(IngestError::from)??;
+        let h =
+            tokio::task::spawn_blocking(move || harmonise(&src, &dst, &opts)).await.map_err(IngestError::from)??;
         self.check_fits_collection(rule, &h.variables).await?;
         let t = h.layout.coverage.start;
         let dir = format!("{}/{:04}/{:03}", rule.id, t.year(), t.ordinal());
@@ -274,18 +286,33 @@ impl Ingestor {
     /// data variable with the collection's latest granule: a model file does not belong among
     /// satellite analyses just because both are grids.
     async fn check_fits_collection(&self, rule: &CollectionRule, variables: &[VariableInfo]) -> Result<(), FileError> {
-        let query = GranuleQuery { collection: Some(rule.id.clone()), limit: Some(1), newest_first: true, ..Default::default() };
+        let query = GranuleQuery {
+            collection: Some(rule.id.clone()),
+            limit: Some(1),
+            newest_first: true,
+            ..Default::default()
+        };
         let Some(latest) = self.catalog.granules(&query).await?.into_iter().next() else { return Ok(()) };
         if latest.variables.iter().any(|v| variables.iter().any(|n| n.name == v.name)) {
             return Ok(());
         }
         let have: Vec<&str> = latest.variables.iter().map(|v| v.name.as_str()).collect();
         let got: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
-        Err(Rejection::new(format!("file shares no data variable with collection {:?} (it holds {have:?}; the file has {got:?})", rule.id)).into())
+        Err(Rejection::new(format!(
+            "file shares no data variable with collection {:?} (it holds {have:?}; the file has {got:?})",
+            rule.id
+        ))
+        .into())
     }
 
     /// Moves a bad file into the quarantine folder and records why.
-    async fn quarantine(&self, path: &Path, rule: Option<&CollectionRule>, sha: Option<String>, reason: &str) -> Result<FileReport, IngestError> {
+    async fn quarantine(
+        &self,
+        path: &Path,
+        rule: Option<&CollectionRule>,
+        sha: Option<String>,
+        reason: &str,
+    ) -> Result<FileReport, IngestError> {
         let folder = self.quarantine_dir.join(rule.map_or("_unrouted", |r| r.id.as_str()));
         tokio::fs::create_dir_all(&folder).await.map_err(|e| IngestError::io(&folder, e))?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "unnamed".into());
@@ -319,4 +346,3 @@ impl Ingestor {
         })
     }
 }
-

@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::LogFormat;
 
 #[derive(Debug, Parser)]
-#[command(name = "iroise", version, about = "Ocean and earth-observation data server: archive, catalog and downloads in one binary")]
+#[command(
+    name = "iroise",
+    version,
+    about = "Ocean and earth-observation data server: archive, catalog and downloads in one binary"
+)]
 pub struct Cli {
     /// Configuration file (TOML). Environment variables IROISE_SECTION__KEY override it.
     #[arg(short, long, global = true, env = "IROISE_CONFIG")]

@@ -31,7 +31,11 @@ pub enum AppError {
     Archive(#[from] ArchiveError),
 
     #[error("template {template}: {source}")]
-    Template { template: &'static str, #[source] source: minijinja::Error },
+    Template {
+        template: &'static str,
+        #[source]
+        source: minijinja::Error,
+    },
 }
 
 impl AppError {
@@ -81,10 +85,11 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut res = (status, format!("{}\n", self.public_message())).into_response();
-        if let Self::RangeNotSatisfiable { size } | Self::Archive(ArchiveError::RangeNotSatisfiable { size, .. }) = &self {
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                res.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
+        if let Self::RangeNotSatisfiable { size } | Self::Archive(ArchiveError::RangeNotSatisfiable { size, .. }) =
+            &self
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            res.headers_mut().insert(header::CONTENT_RANGE, v);
         }
         res.extensions_mut().insert(ErrorDetail(format!("{self}")));
         res

@@ -60,7 +60,11 @@ async fn state(dir: &std::path::Path) -> AppState {
     }
 }
 
-async fn get(state: &AppState, uri: &str, headers: &[(header::HeaderName, &str)]) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+async fn get(
+    state: &AppState,
+    uri: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let mut req = Request::get(uri);
     for (k, v) in headers {
         req = req.header(k, *v);
@@ -104,7 +108,13 @@ async fn traversal_and_unknown_paths_are_refused() {
     let d = tempfile::tempdir().unwrap();
     let s = state(d.path()).await;
     std::fs::write(d.path().join("secret"), "root:x").unwrap();
-    for uri in ["/files/sst/../../secret", "/files/sst/%2e%2e/%2e%2e/secret", "/files/%2Fetc%2Fpasswd", "/files//etc/passwd", "/files/sst/.hidden"] {
+    for uri in [
+        "/files/sst/../../secret",
+        "/files/sst/%2e%2e/%2e%2e/secret",
+        "/files/%2Fetc%2Fpasswd",
+        "/files//etc/passwd",
+        "/files/sst/.hidden",
+    ] {
         let (status, _, body) = get(&s, uri, &[]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
         assert!(!String::from_utf8_lossy(&body).contains("root:"), "{uri}");
@@ -125,7 +135,10 @@ async fn catalogs_list_collections_and_granules_with_escaped_titles() {
     assert!(xml.contains("xlink:href=\"catalog/sst/catalog.xml\""));
     let (_, _, body) = get(&s, "/catalog/sst/catalog.xml", &[]).await;
     let xml = String::from_utf8(body).unwrap();
-    assert!(xml.contains(&format!("urlPath=\"{KEY}\"")) && xml.contains("<dataSize units=\"bytes\">1000</dataSize>"), "{xml}");
+    assert!(
+        xml.contains(&format!("urlPath=\"{KEY}\"")) && xml.contains("<dataSize units=\"bytes\">1000</dataSize>"),
+        "{xml}"
+    );
     let (_, _, body) = get(&s, "/files/sst/2026/305/", &[]).await;
     assert!(String::from_utf8(body).unwrap().contains(&"ab".repeat(32)));
 }
@@ -139,7 +152,10 @@ async fn metrics_count_requests_by_route() {
     let text = String::from_utf8(body).unwrap();
     assert_eq!(status, StatusCode::OK);
     assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
-    assert!(text.contains("iroise_http_requests_total{method=\"GET\",route=\"/files/{*path}\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("iroise_http_requests_total{method=\"GET\",route=\"/files/{*path}\",status=\"200\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("iroise_download_bytes_total{collection=\"sst\"} 1000"), "{text}");
     assert!(text.contains("iroise_catalog_granules{collection=\"sst\"} 1"), "{text}");
 }

@@ -1,7 +1,7 @@
 //! HTML templates from `templates/`, embedded into the binary at build time.
 
-use minijinja::Environment;
 use crate::error::AppError;
+use minijinja::Environment;
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),

@@ -28,25 +28,12 @@ impl Demo {
         let dir = temp_dir("iroise-demo-");
         copy_tree(&samples_cache(), &dir.path().join("samples"));
         let output = run_iroise(
-            [
-                OsStr::new("demo"),
-                OsStr::new("--data-dir"),
-                dir.path().as_os_str(),
-                OsStr::new("--no-serve"),
-            ],
+            [OsStr::new("demo"), OsStr::new("--data-dir"), dir.path().as_os_str(), OsStr::new("--no-serve")],
             None,
         );
-        assert!(
-            output.status.success(),
-            "`iroise demo --no-serve` failed:\n{}",
-            describe(&output)
-        );
+        assert!(output.status.success(), "`iroise demo --no-serve` failed:\n{}", describe(&output));
         let config = dir.path().join("iroise.toml");
-        assert!(
-            config.is_file(),
-            "`iroise demo` did not write {}",
-            config.display()
-        );
+        assert!(config.is_file(), "`iroise demo` did not write {}", config.display());
         Demo { dir, config }
     }
 
@@ -101,11 +88,7 @@ impl Demo {
     {
         let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let output = self.run(&args);
-        assert!(
-            output.status.success(),
-            "`iroise {args:?}` failed:\n{}",
-            describe(&output)
-        );
+        assert!(output.status.success(), "`iroise {args:?}` failed:\n{}", describe(&output));
         stdout_json(&output)
     }
 
@@ -125,8 +108,8 @@ impl Demo {
     /// `title`, or a table named after a collection with a string `title`.
     pub fn collection_titles(&self) -> BTreeMap<String, String> {
         let text = fs::read_to_string(&self.config).expect("the demo config is readable");
-        let doc: toml::Value = toml::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not TOML: {e}", self.config.display()));
+        let doc: toml::Value =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{} is not TOML: {e}", self.config.display()));
         let mut titles = BTreeMap::new();
         collect_titles(None, &doc, &mut titles);
         titles
@@ -147,9 +130,7 @@ fn collect_titles(name: Option<&str>, value: &toml::Value, out: &mut BTreeMap<St
                 collect_titles(Some(key), child, out);
             }
         }
-        toml::Value::Array(items) => items
-            .iter()
-            .for_each(|item| collect_titles(None, item, out)),
+        toml::Value::Array(items) => items.iter().for_each(|item| collect_titles(None, item, out)),
         _ => {}
     }
 }
@@ -182,11 +163,7 @@ fn generate_samples() -> PathBuf {
     let bin = iroise_bin();
     // Samples are only as fresh as the generator that wrote them: key them on the binary.
     let meta = fs::metadata(&bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
-    let modified = meta
-        .modified()
-        .ok()
-        .map(|t| format!("{t:?}"))
-        .unwrap_or_default();
+    let modified = meta.modified().ok().map(|t| format!("{t:?}")).unwrap_or_default();
     let stamp = format!("{} {} {modified}\n", bin.display(), meta.len());
     with_file_lock(&root.join("samples-v1.lock"), || {
         if fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp) && cache.is_dir() {
@@ -197,15 +174,8 @@ fn generate_samples() -> PathBuf {
             fs::remove_dir_all(&cache).expect("stale samples cache removed");
         }
         let output = run_iroise([OsStr::new("samples"), cache.as_os_str()], None);
-        assert!(
-            output.status.success(),
-            "`iroise samples` failed:\n{}",
-            describe(&output)
-        );
-        assert!(
-            !nc_files(&cache).is_empty(),
-            "`iroise samples` wrote no .nc file"
-        );
+        assert!(output.status.success(), "`iroise samples` failed:\n{}", describe(&output));
+        assert!(!nc_files(&cache).is_empty(), "`iroise samples` wrote no .nc file");
         fs::write(&stamp_file, &stamp).expect("samples stamp written");
     });
     cache
@@ -221,8 +191,7 @@ pub fn nc_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
-        let entries =
-            fs::read_dir(&current).unwrap_or_else(|e| panic!("{}: {e}", current.display()));
+        let entries = fs::read_dir(&current).unwrap_or_else(|e| panic!("{}: {e}", current.display()));
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
@@ -245,18 +214,14 @@ pub fn copy_tree(from: &Path, to: &Path) {
         if entry.path().is_dir() {
             copy_tree(&entry.path(), &target);
         } else {
-            fs::copy(entry.path(), &target)
-                .unwrap_or_else(|e| panic!("copy {} failed: {e}", entry.path().display()));
+            fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy {} failed: {e}", entry.path().display()));
         }
     }
 }
 
 /// A new temporary directory whose name starts with `prefix`.
 pub fn temp_dir(prefix: &str) -> TempDir {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .expect("a temporary directory")
+    tempfile::Builder::new().prefix(prefix).tempdir().expect("a temporary directory")
 }
 
 #[cfg(test)]
@@ -268,10 +233,7 @@ mod tests {
     fn sample_file_names_map_to_their_collection() {
         let grid = "20261101120000-IROISE-L4_GHRSST-SSTfnd-DEMO_OI-GLOB-v02.0-fv01.0.nc";
         assert_eq!(product_of(grid), Some("ghrsst-l4-sst"));
-        assert_eq!(
-            product_of("iroise_scat_20261101_003000_orb00001_l2.nc"),
-            Some("scat-l2-wind")
-        );
+        assert_eq!(product_of("iroise_scat_20261101_003000_orb00001_l2.nc"), Some("scat-l2-wind"));
         assert_eq!(product_of("model_sst_20261101.nc"), Some("model-sst"));
         assert_eq!(product_of("readme.nc"), None);
     }
@@ -290,8 +252,8 @@ mod tests {
         let doc: toml::Value = toml::from_str(text).expect("valid TOML");
         let mut titles = BTreeMap::new();
         collect_titles(None, &doc, &mut titles);
-        let expected = [("ghrsst-l4-sst", "GHRSST"), ("scat-l2-wind", "Winds")]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let expected =
+            [("ghrsst-l4-sst", "GHRSST"), ("scat-l2-wind", "Winds")].map(|(k, v)| (k.to_owned(), v.to_owned()));
         assert_eq!(titles, BTreeMap::from(expected));
     }
 }

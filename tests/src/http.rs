@@ -19,10 +19,7 @@ pub struct Reply {
 impl Reply {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
     }
 
     /// The body as text, invalid UTF-8 replaced.
@@ -82,12 +79,7 @@ fn reply(url: &str, result: Result<ureq::http::Response<ureq::Body>, ureq::Error
     let headers = response
         .headers()
         .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect();
     let body = response
         .body_mut()
@@ -95,27 +87,17 @@ fn reply(url: &str, result: Result<ureq::http::Response<ureq::Body>, ureq::Error
         .limit(u64::MAX)
         .read_to_vec()
         .unwrap_or_else(|e| panic!("reading the body of {url} failed: {e}"));
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    Reply { status, headers, body }
 }
 
 /// Sends `GET {raw_path} HTTP/1.1` exactly as given (no normalisation, no encoding) to
 /// `authority` (`127.0.0.1:PORT`) and returns the answer. Headers keep their case; the body
 /// is whatever followed the blank line (possibly chunked, fine for "contains" checks).
 pub fn raw_get(authority: &str, raw_path: &str) -> Reply {
-    let mut stream = TcpStream::connect(authority)
-        .unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("read timeout set");
-    let request =
-        format!("GET {raw_path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .unwrap_or_else(|e| panic!("cannot send GET {raw_path}: {e}"));
+    let mut stream = TcpStream::connect(authority).unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
+    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout set");
+    let request = format!("GET {raw_path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("cannot send GET {raw_path}: {e}"));
 
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 8192];
@@ -148,11 +130,7 @@ fn parse_raw(raw_path: &str, bytes: &[u8]) -> Reply {
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
-    Reply {
-        status,
-        headers,
-        body: bytes[split + 4..].to_vec(),
-    }
+    Reply { status, headers, body: bytes[split + 4..].to_vec() }
 }
 
 #[cfg(test)]
@@ -161,10 +139,7 @@ mod tests {
 
     #[test]
     fn raw_answers_are_split_into_status_headers_and_body() {
-        let reply = parse_raw(
-            "/x",
-            b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope",
-        );
+        let reply = parse_raw("/x", b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope");
         assert_eq!(reply.status, 404);
         assert_eq!(reply.header("content-type"), Some("text/plain"));
         assert_eq!(reply.body, b"nope");

@@ -113,11 +113,7 @@ pub fn run_command(mut command: Command) -> Output {
             Err(e) => panic!("cannot wait for `{shown}`: {e}"),
         }
     };
-    Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    }
+    Output { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() }
 }
 
 /// Reads a child's pipe to its end on another thread, so that a chatty child never blocks.
@@ -153,10 +149,6 @@ pub fn describe(output: &Output) -> String {
 
 /// Parses a command's stdout as one JSON document, failing with the whole output otherwise.
 pub fn stdout_json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON document ({e}):\n{}",
-            describe(output)
-        )
-    })
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", describe(output)))
 }

@@ -26,9 +26,7 @@ pub mod iroise;
 pub mod python;
 pub mod server;
 
-pub use demo::{
-    COLLECTIONS, Demo, copy_tree, nc_files, product_of, sample_files, samples_cache, temp_dir,
-};
+pub use demo::{COLLECTIONS, Demo, copy_tree, nc_files, product_of, sample_files, samples_cache, temp_dir};
 pub use iroise::{describe, iroise_bin, iroise_command, run_command, run_iroise, stdout_json};
 pub use python::{python, python_json, run_python};
 pub use server::Server;
@@ -41,10 +39,7 @@ use std::path::{Path, PathBuf};
 /// The workspace root, i.e. the parent of this crate's manifest directory.
 pub fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .expect("the tests crate lives one level below the workspace root")
-        .to_path_buf()
+    manifest.parent().expect("the tests crate lives one level below the workspace root").to_path_buf()
 }
 
 /// Panics with a clear message unless the executable `name` is on `PATH`.
@@ -66,21 +61,16 @@ pub fn require_tool(name: &str) -> PathBuf {
 /// Where the executable `name` is on `PATH`, if anywhere.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
 }
 
 /// The lowercase hex sha256 of a file's content.
 pub fn sha256_file(path: &Path) -> String {
-    let mut file =
-        File::open(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    let mut file = File::open(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
     loop {
-        let n = file
-            .read(&mut buffer)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let n = file.read(&mut buffer).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         if n == 0 {
             break;
         }
@@ -93,8 +83,7 @@ pub fn sha256_file(path: &Path) -> String {
 /// test processes running at the same time do one-time work (samples, venv) only once.
 pub fn with_file_lock<T>(path: &Path, f: impl FnOnce() -> T) -> T {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
     }
     let file = File::options()
         .create(true)
@@ -102,8 +91,7 @@ pub fn with_file_lock<T>(path: &Path, f: impl FnOnce() -> T) -> T {
         .write(true)
         .open(path)
         .unwrap_or_else(|e| panic!("cannot open lock file {}: {e}", path.display()));
-    file.lock()
-        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
+    file.lock().unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
     // The lock is released when `file` is dropped, also when `f` panics.
     f()
 }

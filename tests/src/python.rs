@@ -39,11 +39,7 @@ fn prepare_venv() -> PathBuf {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(
-        venv_python.is_file(),
-        "setup.sh made no {}",
-        venv_python.display()
-    );
+    assert!(venv_python.is_file(), "setup.sh made no {}", venv_python.display());
     venv_python
 }
 
@@ -72,7 +68,6 @@ pub fn python_json(script: &str, args: &[&str]) -> serde_json::Value {
         status.success(),
         "python {script} {args:?} failed ({status}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
     );
-    serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("python {script} printed no JSON ({e}):\n{stdout}\n--- stderr ---\n{stderr}")
-    })
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("python {script} printed no JSON ({e}):\n{stdout}\n--- stderr ---\n{stderr}"))
 }

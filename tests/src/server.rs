@@ -33,9 +33,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(log.reopen().expect("the log file reopened"));
         let shown = show(&command);
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `{shown}`: {e}"));
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start `{shown}`: {e}"));
 
         // Read stdout on a thread for the server's whole life, so it never blocks on a full pipe.
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -77,11 +75,7 @@ impl Server {
             base_url.starts_with("http://127.0.0.1:"),
             "`{shown}` announced {base_url:?}, expected http://127.0.0.1:PORT"
         );
-        Server {
-            child,
-            base_url,
-            log,
-        }
+        Server { child, base_url, log }
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -113,7 +107,5 @@ impl Drop for Server {
 }
 
 fn read_lossy(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
+    std::fs::read(path).map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default()
 }

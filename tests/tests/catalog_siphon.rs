@@ -13,16 +13,9 @@ fn granules_by_key(demo: &Demo) -> (BTreeMap<String, Value>, BTreeMap<String, BT
     let mut by_key = BTreeMap::new();
     let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for granule in demo.granules(None) {
-        let key = granule["key"]
-            .as_str()
-            .expect("granule has a key")
-            .to_owned();
-        let collection = granule["collection"]
-            .as_str()
-            .expect("granule has a collection");
-        keys.entry(collection.to_owned())
-            .or_default()
-            .insert(key.clone());
+        let key = granule["key"].as_str().expect("granule has a key").to_owned();
+        let collection = granule["collection"].as_str().expect("granule has a collection");
+        keys.entry(collection.to_owned()).or_default().insert(key.clone());
         by_key.insert(key, granule);
     }
     (by_key, keys)
@@ -30,9 +23,7 @@ fn granules_by_key(demo: &Demo) -> (BTreeMap<String, Value>, BTreeMap<String, BT
 
 /// The collection id of a catalogRef href such as `http://.../catalog/{id}/catalog.xml`.
 fn collection_of(href: &str) -> Option<&'static str> {
-    COLLECTIONS
-        .into_iter()
-        .find(|id| href.contains(&format!("/catalog/{id}/")))
+    COLLECTIONS.into_iter().find(|id| href.contains(&format!("/catalog/{id}/")))
 }
 
 #[test]
@@ -41,9 +32,7 @@ fn siphon_reads_the_catalog_and_lists_collections_and_datasets() {
     let server = Server::start(&demo.config);
     let (by_key, keys) = granules_by_key(&demo);
     let seen = python_json("siphon_catalog.py", &[server.base_url()]);
-    let refs = seen["catalog_refs"]
-        .as_array()
-        .expect("catalog_refs is a list");
+    let refs = seen["catalog_refs"].as_array().expect("catalog_refs is a list");
 
     let mut found = BTreeSet::new();
     for catalog_ref in refs {
@@ -52,9 +41,7 @@ fn siphon_reads_the_catalog_and_lists_collections_and_datasets() {
             continue;
         };
         found.insert(collection);
-        let datasets = catalog_ref["datasets"]
-            .as_array()
-            .expect("datasets is a list");
+        let datasets = catalog_ref["datasets"].as_array().expect("datasets is a list");
         let expected = &keys[collection];
         assert_eq!(
             datasets.len(),
@@ -62,36 +49,22 @@ fn siphon_reads_the_catalog_and_lists_collections_and_datasets() {
             "siphon sees one dataset per granule of {collection}: {datasets:#?}"
         );
         for dataset in datasets {
-            let urls = dataset["access_urls"]
-                .as_object()
-                .expect("access_urls is a map");
+            let urls = dataset["access_urls"].as_object().expect("access_urls is a map");
             let url = urls
                 .iter()
                 .find(|(service, _)| service.eq_ignore_ascii_case("HTTPServer"))
                 .and_then(|(_, url)| url.as_str())
                 .unwrap_or_else(|| panic!("dataset has no HTTPServer access URL: {dataset:#}"));
             let prefix = server.url("/files/");
-            let key = url
-                .strip_prefix(&prefix)
-                .unwrap_or_else(|| panic!("HTTPServer URL {url} is not under {prefix}"));
-            let granule = by_key
-                .get(key)
-                .unwrap_or_else(|| panic!("{url} names no granule of the catalog"));
+            let key = url.strip_prefix(&prefix).unwrap_or_else(|| panic!("HTTPServer URL {url} is not under {prefix}"));
+            let granule = by_key.get(key).unwrap_or_else(|| panic!("{url} names no granule of the catalog"));
             let reply = get(url);
             assert_eq!(reply.status, 200, "GET {url}");
-            assert_eq!(
-                granule["size"],
-                reply.body.len(),
-                "{url} returns the whole file"
-            );
+            assert_eq!(granule["size"], reply.body.len(), "{url} returns the whole file");
         }
     }
     let expected: BTreeSet<&str> = COLLECTIONS.into_iter().collect();
-    assert_eq!(
-        found, expected,
-        "siphon sees a catalogRef per collection: {:#}",
-        seen["refs"]
-    );
+    assert_eq!(found, expected, "siphon sees a catalogRef per collection: {:#}", seen["refs"]);
 }
 
 #[test]
@@ -103,20 +76,12 @@ fn catalog_xml_is_well_formed_invcatalog() {
     let top = get(&server.url("/catalog.xml"));
     assert_eq!(top.status, 200, "GET /catalog.xml");
     let content_type = top.header("content-type").unwrap_or_default();
-    assert!(
-        content_type.contains("xml"),
-        "/catalog.xml is served as XML, not {content_type:?}"
-    );
+    assert!(content_type.contains("xml"), "/catalog.xml is served as XML, not {content_type:?}");
 
     let shape = python_json("invcatalog.py", &[server.base_url()]);
     let root_tag = format!("{{{INV_CATALOG_NS}}}catalog");
     let check_root = |catalog: &Value| {
-        assert_eq!(
-            catalog["tag"],
-            root_tag.as_str(),
-            "root element of {}",
-            catalog["url"]
-        );
+        assert_eq!(catalog["tag"], root_tag.as_str(), "root element of {}", catalog["url"]);
         assert_eq!(catalog["version"], "1.0.1", "version of {}", catalog["url"]);
     };
     check_root(&shape["root"]);
@@ -134,51 +99,26 @@ fn catalog_xml_is_well_formed_invcatalog() {
             .as_array()
             .into_iter()
             .flatten()
-            .find(|s| {
-                s["serviceType"]
-                    .as_str()
-                    .is_some_and(|t| t.eq_ignore_ascii_case("HTTPServer"))
-            })
+            .find(|s| s["serviceType"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("HTTPServer")))
             .unwrap_or_else(|| panic!("{url} declares no HTTPServer service: {child:#}"));
         assert_eq!(http_server["base"], "/files/", "HTTPServer base in {url}");
 
         let datasets = child["datasets"].as_array().expect("datasets is a list");
-        let paths: BTreeSet<String> = datasets
-            .iter()
-            .map(|d| d["urlPath"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        assert_eq!(
-            &paths, &keys[collection],
-            "urlPaths of {url} are the granule keys"
-        );
+        let paths: BTreeSet<String> =
+            datasets.iter().map(|d| d["urlPath"].as_str().unwrap_or_default().to_owned()).collect();
+        assert_eq!(&paths, &keys[collection], "urlPaths of {url} are the granule keys");
         for dataset in datasets {
             let key = dataset["urlPath"].as_str().unwrap_or_default();
-            assert!(
-                !dataset["ID"].as_str().unwrap_or_default().is_empty(),
-                "dataset {key} has an ID"
-            );
+            assert!(!dataset["ID"].as_str().unwrap_or_default().is_empty(), "dataset {key} has an ID");
             let size = dataset["dataSize"].as_str().unwrap_or_default();
-            assert!(
-                size.parse::<f64>().is_ok(),
-                "dataset {key} has a numeric dataSize, not {size:?}"
-            );
+            assert!(size.parse::<f64>().is_ok(), "dataset {key} has a numeric dataSize, not {size:?}");
             if dataset["dataSize_units"] == "bytes" {
-                assert_eq!(
-                    size,
-                    by_key[key]["size"].to_string(),
-                    "dataSize of {key} in bytes"
-                );
+                assert_eq!(size, by_key[key]["size"].to_string(), "dataSize of {key} in bytes");
             }
             let modified = dataset["modified"].as_array().map(Vec::len).unwrap_or(0);
-            assert_eq!(
-                modified, 1,
-                "dataset {key} has one <date type=\"modified\">"
-            );
+            assert_eq!(modified, 1, "dataset {key} has one <date type=\"modified\">");
         }
     }
     let expected: BTreeSet<&str> = COLLECTIONS.into_iter().collect();
-    assert_eq!(
-        found, expected,
-        "/catalog.xml refers to a catalog per collection"
-    );
+    assert_eq!(found, expected, "/catalog.xml refers to a catalog per collection");
 }

@@ -74,7 +74,10 @@ fn granule_from_row(row: &SqliteRow) -> Result<Granule> {
             name: row.try_get("name")?,
             key: row.try_get("object_key")?,
             kind: CollectionKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
-            time: TimeRange { start: from_ms(id, row.try_get("time_start")?)?, end: from_ms(id, row.try_get("time_end")?)? },
+            time: TimeRange {
+                start: from_ms(id, row.try_get("time_start")?)?,
+                end: from_ms(id, row.try_get("time_end")?)?,
+            },
             time_steps: steps.into_iter().map(|v| from_ms(id, v)).collect::<Result<_>>()?,
             bbox: BBox {
                 west: row.try_get("west")?,
@@ -107,11 +110,12 @@ impl Catalog for SqliteCatalog {
     #[tracing::instrument(skip_all, fields(collection = %g.collection, name = %g.name))]
     async fn publish(&self, g: &NewGranule) -> Result<Publication> {
         let mut tx = self.pool.begin().await?;
-        let existing: Option<(i64, i64)> = sqlx::query_as("SELECT id, version FROM granules WHERE collection = ? AND name = ?")
-            .bind(&g.collection)
-            .bind(&g.name)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let existing: Option<(i64, i64)> =
+            sqlx::query_as("SELECT id, version FROM granules WHERE collection = ? AND name = ?")
+                .bind(&g.collection)
+                .bind(&g.name)
+                .fetch_optional(&mut *tx)
+                .await?;
         let steps: Vec<i64> = g.time_steps.iter().map(|t| ms(*t)).collect();
         let (sql, version) = match existing {
             Some((_, v)) => (
@@ -170,7 +174,8 @@ impl Catalog for SqliteCatalog {
     }
 
     async fn granule_by_key(&self, key: &str) -> Result<Option<Granule>> {
-        let row = sqlx::query("SELECT * FROM granules WHERE object_key = ?").bind(key).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT * FROM granules WHERE object_key = ?").bind(key).fetch_optional(&self.pool).await?;
         row.as_ref().map(granule_from_row).transpose()
     }
 
@@ -330,7 +335,13 @@ mod tests {
     async fn quarantine_records_are_kept_newest_first() {
         let cat = SqliteCatalog::connect("sqlite::memory:").await.unwrap();
         for r in ["truncated", "no coordinates"] {
-            let q = NewQuarantine { collection: None, source_path: "/x".into(), stored_path: None, source_sha256: None, reason: r.into() };
+            let q = NewQuarantine {
+                collection: None,
+                source_path: "/x".into(),
+                stored_path: None,
+                source_sha256: None,
+                reason: r.into(),
+            };
             cat.record_quarantine(&q).await.unwrap();
         }
         let got = cat.quarantined(10).await.unwrap();

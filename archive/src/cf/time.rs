@@ -44,7 +44,11 @@ impl Calendar {
             Self::ProlepticGregorian => gregorian_jdn(y, m, day),
             Self::Julian => julian_jdn(y, m, day),
             Self::Standard => {
-                if (y, m, day) >= (1582, 10, 15) { gregorian_jdn(y, m, day) } else { julian_jdn(y, m, day) }
+                if (y, m, day) >= (1582, 10, 15) {
+                    gregorian_jdn(y, m, day)
+                } else {
+                    julian_jdn(y, m, day)
+                }
             }
             Self::NoLeap => y * 365 + CUM_DAYS[(m - 1) as usize] + day - 1,
             Self::AllLeap => y * 366 + CUM_DAYS_LEAP[(m - 1) as usize] + day - 1,
@@ -63,7 +67,13 @@ impl Calendar {
         match self {
             Self::ProlepticGregorian => gregorian_from_jdn(n),
             Self::Julian => julian_from_jdn(n),
-            Self::Standard => if n >= 2_299_161 { gregorian_from_jdn(n) } else { julian_from_jdn(n) },
+            Self::Standard => {
+                if n >= 2_299_161 {
+                    gregorian_from_jdn(n)
+                } else {
+                    julian_from_jdn(n)
+                }
+            }
             Self::NoLeap => from_cum(n, 365, &CUM_DAYS),
             Self::AllLeap => from_cum(n, 366, &CUM_DAYS_LEAP),
             Self::Day360 => {
@@ -241,7 +251,8 @@ fn parse_reference(s: &str) -> Option<(CfDate, f64)> {
         let h: f64 = hms.next()?.parse().ok()?;
         let m: f64 = hms.next().map_or(Some(0.0), |p| p.parse().ok())?;
         let sec: f64 = hms.next().map_or(Some(0.0), |p| p.parse().ok())?;
-        if hms.next().is_some() || !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&m) || !(0.0..61.0).contains(&sec) {
+        if hms.next().is_some() || !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&m) || !(0.0..61.0).contains(&sec)
+        {
             return None;
         }
         seconds = h * 3600.0 + m * 60.0 + sec;
@@ -348,7 +359,14 @@ mod tests {
 
     #[test]
     fn bad_units_and_calendars_are_errors_that_name_them() {
-        for bad in ["", "seconds", "fortnights since 2000-01-01", "days since", "days since 2000-13-01", "days since 2000-01-01 25:00"] {
+        for bad in [
+            "",
+            "seconds",
+            "fortnights since 2000-01-01",
+            "days since",
+            "days since 2000-13-01",
+            "days since 2000-01-01 25:00",
+        ] {
             let e = CfTime::parse(bad, None).unwrap_err();
             assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");
         }

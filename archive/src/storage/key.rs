@@ -69,7 +69,9 @@ mod tests {
 
     #[test]
     fn traversal_and_odd_keys_are_refused() {
-        for bad in ["", "/etc/passwd", "../x", "a/../b", "a/./b", "a//b", "a/", ".hidden", "a/.tmp-1", "a\\b", "a\0b", "a\nb"] {
+        for bad in
+            ["", "/etc/passwd", "../x", "a/../b", "a/./b", "a//b", "a/", ".hidden", "a/.tmp-1", "a\\b", "a\0b", "a\nb"]
+        {
             assert!(ObjectKey::new(bad).is_err(), "{bad:?} accepted");
         }
     }

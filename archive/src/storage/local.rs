@@ -265,7 +265,8 @@ mod tests {
             assert!(!src.exists());
         }
         assert_eq!(std::fs::read(dir.path().join("root/x/f")).unwrap(), b"second");
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("root/x")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path().join("root/x")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 }

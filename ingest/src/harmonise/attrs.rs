@@ -8,7 +8,12 @@ use super::HarmoniseOptions;
 use crate::inspect::Layout;
 
 /// Sets `standard_name`, `units` and (for grid axes) `axis` where the producer left them out.
-pub fn ensure_coordinate_attrs(v: &mut VariableMut<'_>, standard_name: &str, units: &str, axis: Option<&str>) -> netcdf::Result<()> {
+pub fn ensure_coordinate_attrs(
+    v: &mut VariableMut<'_>,
+    standard_name: &str,
+    units: &str,
+    axis: Option<&str>,
+) -> netcdf::Result<()> {
     v.put_attribute("standard_name", standard_name)?;
     v.put_attribute("units", units)?;
     if v.attribute("long_name").is_none() {
@@ -25,7 +30,13 @@ fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Copies the producer's global attributes, then sets what the archive guarantees.
-pub fn write_globals(src: &netcdf::File, out: &mut FileMut, opts: &HarmoniseOptions, layout: &Layout, bbox: &BBox) -> netcdf::Result<()> {
+pub fn write_globals(
+    src: &netcdf::File,
+    out: &mut FileMut,
+    opts: &HarmoniseOptions,
+    layout: &Layout,
+    bbox: &BBox,
+) -> netcdf::Result<()> {
     for a in src.attributes() {
         out.add_attribute(a.name(), a.value()?)?;
     }
@@ -46,7 +57,10 @@ pub fn write_globals(src: &netcdf::File, out: &mut FileMut, opts: &HarmoniseOpti
         out.add_attribute("id", opts.source_name.as_str())?;
     }
     out.add_attribute("naming_authority", "iroise")?;
-    out.add_attribute("cdm_data_type", if layout.kind == iroise_archive::model::CollectionKind::Grid { "Grid" } else { "Swath" })?;
+    out.add_attribute(
+        "cdm_data_type",
+        if layout.kind == iroise_archive::model::CollectionKind::Grid { "Grid" } else { "Swath" },
+    )?;
     // Extents describe the harmonised file, so they are always recomputed.
     out.add_attribute("geospatial_lat_min", bbox.south)?;
     out.add_attribute("geospatial_lat_max", bbox.north)?;

@@ -26,7 +26,13 @@ pub struct AxisMap {
 /// Copies the data of `src` into `dst` (same shape), applying `maps`. Reads one slab of the
 /// outermost dimension at a time when that dimension is not remapped, so memory stays at one
 /// time step. Every stored value passes through `tally`, so QC needs no second read.
-pub fn copy_data(src: &Variable<'_>, dst: &mut VariableMut<'_>, maps: &[AxisMap], packing: &Packing, tally: &mut RangeTally) -> netcdf::Result<()> {
+pub fn copy_data(
+    src: &Variable<'_>,
+    dst: &mut VariableMut<'_>,
+    maps: &[AxisMap],
+    packing: &Packing,
+    tally: &mut RangeTally,
+) -> netcdf::Result<()> {
     use netcdf::types::{FloatType as F, IntType as I};
     match src.vartype() {
         NcVariableType::Int(I::I8) => copy_typed::<i8>(src, dst, maps, packing, tally),
@@ -39,7 +45,7 @@ pub fn copy_data(src: &Variable<'_>, dst: &mut VariableMut<'_>, maps: &[AxisMap]
         NcVariableType::Int(I::U64) => copy_typed::<u64>(src, dst, maps, packing, tally),
         NcVariableType::Float(F::F32) => copy_typed::<f32>(src, dst, maps, packing, tally),
         NcVariableType::Float(F::F64) => copy_typed::<f64>(src, dst, maps, packing, tally),
-                // Strings and user-defined types are not carried into the harmonised granule.
+        // Strings and user-defined types are not carried into the harmonised granule.
         _ => Ok(()),
     }
 }
@@ -117,7 +123,8 @@ mod tests {
     fn remap_flips_rows_and_rolls_columns() {
         // 2 x 3, rows flipped, columns rolled by one.
         let data = [1, 2, 3, 4, 5, 6];
-        let out = remap(&data, &[2, 3], &[AxisMap { axis: 0, map: vec![1, 0] }, AxisMap { axis: 1, map: vec![1, 2, 0] }]);
+        let out =
+            remap(&data, &[2, 3], &[AxisMap { axis: 0, map: vec![1, 0] }, AxisMap { axis: 1, map: vec![1, 2, 0] }]);
         assert_eq!(out, [5, 6, 4, 2, 3, 1]);
         assert_eq!(remap(&data, &[2, 3], &[]), data);
     }

@@ -57,8 +57,16 @@ pub struct Harmonised {
 
 /// Attributes that describe the stored encoding of a coordinate; coordinates are rewritten as
 /// plain floats, so these are dropped.
-const CODING_ATTRS: &[&str] =
-    &["scale_factor", "add_offset", "_FillValue", "missing_value", "valid_range", "valid_min", "valid_max", "_Unsigned"];
+const CODING_ATTRS: &[&str] = &[
+    "scale_factor",
+    "add_offset",
+    "_FillValue",
+    "missing_value",
+    "valid_range",
+    "valid_min",
+    "valid_max",
+    "_Unsigned",
+];
 
 fn reject(what: &str) -> impl Fn(netcdf::Error) -> FileError + '_ {
     move |e| Rejection::new(format!("{what}: {e}")).into()
@@ -78,7 +86,9 @@ pub fn harmonise(src: &Path, dst: &Path, opts: &HarmoniseOptions) -> Result<Harm
         ))
         .into());
     }
-    let var = |name: &str| file.variable(name).ok_or_else(|| FileError::from(Rejection::new(format!("variable {name:?} vanished"))));
+    let var = |name: &str| {
+        file.variable(name).ok_or_else(|| FileError::from(Rejection::new(format!("variable {name:?} vanished"))))
+    };
     let (lat_var, lon_var) = (var(&layout.lat)?, var(&layout.lon)?);
     let lat = decoded_f64(&lat_var)?;
     let lon = decoded_f64(&lon_var)?;
@@ -91,7 +101,11 @@ pub fn harmonise(src: &Path, dst: &Path, opts: &HarmoniseOptions) -> Result<Harm
 
     let mut out = nc::create(dst).map_err(reject("creating the granule"))?;
     for d in file.dimensions() {
-        let r = if d.is_unlimited() { out.add_unlimited_dimension(&d.name()).map(|_| ()) } else { out.add_dimension(&d.name(), d.len()).map(|_| ()) };
+        let r = if d.is_unlimited() {
+            out.add_unlimited_dimension(&d.name()).map(|_| ())
+        } else {
+            out.add_dimension(&d.name(), d.len()).map(|_| ())
+        };
         r.map_err(reject("writing dimensions"))?;
     }
     let mut variables = Vec::new();
@@ -119,7 +133,8 @@ pub fn harmonise(src: &Path, dst: &Path, opts: &HarmoniseOptions) -> Result<Harm
             .collect();
         let packing = nc::packing_of(&v);
         let mut tally = RangeTally::default();
-        copy::copy_data(&v, &mut dst_var, &maps, &packing, &mut tally).map_err(reject(&format!("reading variable {name:?}")))?;
+        copy::copy_data(&v, &mut dst_var, &maps, &packing, &mut tally)
+            .map_err(reject(&format!("reading variable {name:?}")))?;
         if layout.data_vars.contains(&name) {
             tally.verdict(&name, &packing)?;
         }
@@ -160,7 +175,11 @@ fn grid_geometry(layout: &Layout, lat: Vec<f64>, lon: Vec<f64>) -> Result<Geomet
     let (lat, lat_map) = ascending(lat);
     let (lon, lon_map) = ascending(lon.into_iter().map(normalize_lon).collect());
     if lon.windows(2).any(|w| w[1] <= w[0]) {
-        return Err(Rejection::new(format!("coordinate {:?} has duplicate values once wrapped into [-180, 180)", layout.lon)).into());
+        return Err(Rejection::new(format!(
+            "coordinate {:?} has duplicate values once wrapped into [-180, 180)",
+            layout.lon
+        ))
+        .into());
     }
     let half = |v: &[f64]| if v.len() > 1 { (v[v.len() - 1] - v[0]) / (v.len() - 1) as f64 / 2.0 } else { 0.0 };
     let (hy, hx) = (half(&lat), half(&lon));
@@ -214,14 +233,27 @@ fn define_variable(out: &mut FileMut, v: &Variable<'_>, layout: &Layout, deflate
         dst.put_attribute(a.name(), a.value()?)?;
     }
     if name == layout.lat {
-        attrs::ensure_coordinate_attrs(&mut dst, "latitude", "degrees_north", (layout.kind == CollectionKind::Grid).then_some("Y"))?;
+        attrs::ensure_coordinate_attrs(
+            &mut dst,
+            "latitude",
+            "degrees_north",
+            (layout.kind == CollectionKind::Grid).then_some("Y"),
+        )?;
         dst.put_attribute("valid_min", -90.0_f64)?;
         dst.put_attribute("valid_max", 90.0_f64)?;
     } else if name == layout.lon {
-        attrs::ensure_coordinate_attrs(&mut dst, "longitude", "degrees_east", (layout.kind == CollectionKind::Grid).then_some("X"))?;
+        attrs::ensure_coordinate_attrs(
+            &mut dst,
+            "longitude",
+            "degrees_east",
+            (layout.kind == CollectionKind::Grid).then_some("X"),
+        )?;
         dst.put_attribute("valid_min", -180.0_f64)?;
         dst.put_attribute("valid_max", 180.0_f64)?;
-    } else if layout.kind == CollectionKind::Swath && layout.data_vars.contains(&name) && v.attribute("coordinates").is_none() {
+    } else if layout.kind == CollectionKind::Swath
+        && layout.data_vars.contains(&name)
+        && v.attribute("coordinates").is_none()
+    {
         dst.put_attribute("coordinates", format!("{} {}", layout.lon, layout.lat))?;
     }
     Ok(())

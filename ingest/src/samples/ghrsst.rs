@@ -9,22 +9,17 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use netcdf::{FileMut, Options};
 
-use super::ghrsst_attributes::{
-    ERROR_TEXT, FIXED_ATTRIBUTES, ICE_TEXT, MASK_TEXT, SST_TEXT, dated_attributes,
-};
+use super::ghrsst_attributes::{ERROR_TEXT, FIXED_ATTRIBUTES, ICE_TEXT, MASK_TEXT, SST_TEXT, dated_attributes};
 use super::land::land_grid;
 use super::ocean::SstField;
 use super::{
-    Product, SampleError, SampleFile, SampleSpec, cell_centres, cells_in, define_compressed,
-    ensure_dir, put, write_atomically,
+    Product, SampleError, SampleFile, SampleSpec, cell_centres, cells_in, define_compressed, ensure_dir, put,
+    write_atomically,
 };
 
 /// The GDS 2.0 file name of the L4 product for `date`.
 fn file_name(date: NaiveDate) -> String {
-    format!(
-        "{}120000-IROISE-L4_GHRSST-SSTfnd-DEMO_OI-GLOB-v02.0-fv01.0.nc",
-        date.format("%Y%m%d")
-    )
+    format!("{}120000-IROISE-L4_GHRSST-SSTfnd-DEMO_OI-GLOB-v02.0-fv01.0.nc", date.format("%Y%m%d"))
 }
 
 /// Writes one GHRSST L4 file per day of `spec` into `dir`, skipping complete ones.
@@ -35,11 +30,7 @@ pub fn write_ghrsst_l4(dir: &Path, spec: &SampleSpec) -> Result<Vec<SampleFile>,
     let nlat = cells_in(180.0, spec.grid_step_deg, "grid_step_deg")?;
     let nlon = 2 * nlat;
     let step = 180.0 / nlat as f64;
-    let grid = Grid {
-        lats: cell_centres(-90.0, step, nlat),
-        lons: cell_centres(-180.0, step, nlon),
-        step,
-    };
+    let grid = Grid { lats: cell_centres(-90.0, step, nlat), lons: cell_centres(-180.0, step, nlon), step };
     ensure_dir(dir)?;
     // Computed on first need only: a rerun that finds every file present costs nothing.
     let mut land: Option<Vec<bool>> = None;
@@ -50,10 +41,7 @@ pub fn write_ghrsst_l4(dir: &Path, spec: &SampleSpec) -> Result<Vec<SampleFile>,
             let land = land.get_or_insert_with(|| land_grid(&grid.lats, &grid.lons));
             write_day(tmp, date, &grid, land)
         })?;
-        files.push(SampleFile {
-            product: Product::GhrsstL4,
-            path,
-        });
+        files.push(SampleFile { product: Product::GhrsstL4, path });
     }
     Ok(files)
 }
@@ -132,12 +120,7 @@ fn write_day(tmp: &Path, date: NaiveDate, grid: &Grid, land: &[bool]) -> Result<
     var.put_attribute("scale_factor", 0.01_f32)?;
     var.put_attribute("valid_min", -300_i16)?;
     var.put_attribute("valid_max", 4500_i16)?;
-    let mut var = define_compressed(
-        &mut file,
-        layout("analysis_error"),
-        Some(SST_FILL),
-        &ERROR_TEXT,
-    )?;
+    let mut var = define_compressed(&mut file, layout("analysis_error"), Some(SST_FILL), &ERROR_TEXT)?;
     var.put_attribute("add_offset", 0.0_f32)?;
     var.put_attribute("scale_factor", 0.01_f32)?;
     var.put_attribute("valid_min", 0_i16)?;
@@ -146,12 +129,7 @@ fn write_day(tmp: &Path, date: NaiveDate, grid: &Grid, land: &[bool]) -> Result<
     var.put_attribute("valid_min", 1_i8)?;
     var.put_attribute("valid_max", 31_i8)?;
     var.put_attribute("flag_masks", vec![1_i8, 2, 4, 8, 16])?;
-    let mut var = define_compressed(
-        &mut file,
-        layout("sea_ice_fraction"),
-        Some(BYTE_FILL),
-        &ICE_TEXT,
-    )?;
+    let mut var = define_compressed(&mut file, layout("sea_ice_fraction"), Some(BYTE_FILL), &ICE_TEXT)?;
     var.put_attribute("add_offset", 0.0_f32)?;
     var.put_attribute("scale_factor", 0.01_f32)?;
     var.put_attribute("valid_min", 0_i8)?;
@@ -180,9 +158,7 @@ fn write_day(tmp: &Path, date: NaiveDate, grid: &Grid, land: &[bool]) -> Result<
 }
 
 fn gds_epoch() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(1981, 1, 1)
-        .unwrap_or_default()
-        .and_time(NaiveTime::MIN)
+    NaiveDate::from_ymd_opt(1981, 1, 1).unwrap_or_default().and_time(NaiveTime::MIN)
 }
 
 fn define_coordinates(file: &mut FileMut, grid: &Grid) -> Result<(), netcdf::Error> {
@@ -193,10 +169,9 @@ fn define_coordinates(file: &mut FileMut, grid: &Grid) -> Result<(), netcdf::Err
     var.put_attribute("units", "seconds since 1981-01-01 00:00:00")?;
     var.put_attribute("calendar", "gregorian")?;
     var.put_attribute("comment", "Nominal time of the L4 analysis")?;
-    for (name, standard_name, units, axis, limit) in [
-        ("lat", "latitude", "degrees_north", "Y", 90.0_f32),
-        ("lon", "longitude", "degrees_east", "X", 180.0_f32),
-    ] {
+    for (name, standard_name, units, axis, limit) in
+        [("lat", "latitude", "degrees_north", "Y", 90.0_f32), ("lon", "longitude", "degrees_east", "X", 180.0_f32)]
+    {
         let mut var = file.add_variable::<f32>(name, &[name])?;
         var.put_attribute("long_name", standard_name)?;
         var.put_attribute("standard_name", standard_name)?;
@@ -204,10 +179,7 @@ fn define_coordinates(file: &mut FileMut, grid: &Grid) -> Result<(), netcdf::Err
         var.put_attribute("units", units)?;
         var.put_attribute("valid_min", -limit)?;
         var.put_attribute("valid_max", limit)?;
-        var.put_attribute(
-            "comment",
-            format!("cell centres, {}° step, WGS84", grid.step),
-        )?;
+        var.put_attribute("comment", format!("cell centres, {}° step, WGS84", grid.step))?;
     }
     Ok(())
 }
@@ -219,16 +191,11 @@ mod tests {
 
     fn small_spec() -> SampleSpec {
         let spec = SampleSpec::default();
-        SampleSpec {
-            days: 1,
-            grid_step_deg: 1.0,
-            ..spec
-        }
+        SampleSpec { days: 1, grid_step_deg: 1.0, ..spec }
     }
 
     #[test]
-    fn packed_sst_decodes_to_kelvin_in_range_with_fill_exactly_on_land()
-    -> Result<(), Box<dyn std::error::Error>> {
+    fn packed_sst_decodes_to_kelvin_in_range_with_fill_exactly_on_land() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let files = write_ghrsst_l4(dir.path(), &small_spec())?;
         assert_eq!(files.len(), 1);
@@ -244,10 +211,7 @@ mod tests {
         let mask: Vec<i8> = read(&file, "mask")?;
         let (lats, lons): (Vec<f32>, Vec<f32>) = (read(&file, "lat")?, read(&file, "lon")?);
         assert_eq!((lats.len(), lons.len(), sst.len()), (180, 360, 180 * 360));
-        assert_eq!(
-            [lats[0], lons[0], lats[179], lons[359]],
-            [-89.5, -179.5, 89.5, 179.5]
-        );
+        assert_eq!([lats[0], lons[0], lats[179], lons[359]], [-89.5, -179.5, 89.5, 179.5]);
         // 2026-11-01T12:00:00Z in seconds since 1981.
         assert_eq!(read::<i32>(&file, "time")?, [1_446_379_200]);
 
@@ -261,21 +225,14 @@ mod tests {
                     continue;
                 }
                 let kelvin = f32::from(sst[k]) * scale + offset;
-                assert!(
-                    (271.3..=305.0).contains(&kelvin),
-                    "{kelvin} K at {lat}, {lon}"
-                );
+                assert!((271.3..=305.0).contains(&kelvin), "{kelvin} K at {lat}, {lon}");
                 if lat.abs() < 10.0 {
                     assert!(kelvin > 295.0, "{kelvin} K at {lat}, {lon}");
                 }
                 assert!((0..=100).contains(&ice[k]));
                 if ice[k] > 0 {
                     iced += 1;
-                    assert!(
-                        lat.abs() > 50.0 && kelvin < 273.0,
-                        "ice {} at {lat}: {kelvin} K",
-                        ice[k]
-                    );
+                    assert!(lat.abs() > 50.0 && kelvin < 273.0, "ice {} at {lat}: {kelvin} K", ice[k]);
                     assert_eq!(mask[k], MASK_WATER | MASK_SEA_ICE);
                 } else {
                     assert_eq!(mask[k], MASK_WATER);

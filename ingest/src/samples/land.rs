@@ -63,18 +63,12 @@ mod tests {
         let (mut land, mut total) = (0.0, 0.0);
         for (r, &lat) in lats.iter().enumerate() {
             let weight = lat.to_radians().cos();
-            let count = mask[r * lons.len()..(r + 1) * lons.len()]
-                .iter()
-                .filter(|&&l| l)
-                .count();
+            let count = mask[r * lons.len()..(r + 1) * lons.len()].iter().filter(|&&l| l).count();
             land += weight * count as f64;
             total += weight * lons.len() as f64;
         }
         let fraction = land / total;
-        assert!(
-            (0.26..=0.36).contains(&fraction),
-            "land fraction {fraction}"
-        );
+        assert!((0.26..=0.36).contains(&fraction), "land fraction {fraction}");
     }
 
     #[test]
@@ -84,16 +78,8 @@ mod tests {
         let mask = land_grid(&lats, &lons);
         for (r, &lat) in lats.iter().enumerate() {
             for (c, &lon) in lons.iter().enumerate() {
-                assert_eq!(
-                    mask[r * lons.len() + c],
-                    is_land(lat, lon),
-                    "at {lat}, {lon}"
-                );
-                assert_eq!(
-                    is_land(lat, lon),
-                    is_land(lat, lon - 360.0),
-                    "at {lat}, {lon}"
-                );
+                assert_eq!(mask[r * lons.len() + c], is_land(lat, lon), "at {lat}, {lon}");
+                assert_eq!(is_land(lat, lon), is_land(lat, lon - 360.0), "at {lat}, {lon}");
             }
         }
     }
@@ -105,9 +91,7 @@ mod tests {
             assert!(is_land(-80.0, lon), "Antarctica at {lon}");
             assert!(is_land(88.0, lon), "northern cap at {lon}");
         }
-        let arctic_sea = (-180..180)
-            .filter(|&lon| !is_land(78.0, f64::from(lon)))
-            .count();
+        let arctic_sea = (-180..180).filter(|&lon| !is_land(78.0, f64::from(lon))).count();
         assert!(arctic_sea > 100, "only {arctic_sea} sea longitudes at 78°N");
     }
 }

@@ -60,12 +60,7 @@ const DEFAULT_START: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 1) {
 
 impl Default for SampleSpec {
     fn default() -> Self {
-        Self {
-            start: DEFAULT_START,
-            days: 3,
-            grid_step_deg: 0.1,
-            passes_per_day: 4,
-        }
+        Self { start: DEFAULT_START, days: 3, grid_step_deg: 0.1, passes_per_day: 4 }
     }
 }
 
@@ -74,12 +69,10 @@ impl SampleSpec {
     fn dates(&self) -> Result<Vec<NaiveDate>, SampleError> {
         (0..self.days)
             .map(|i| {
-                self.start
-                    .checked_add_days(Days::new(u64::from(i)))
-                    .ok_or_else(|| SampleError::InvalidSpec {
-                        field: "days",
-                        reason: format!("{} days after {} is out of range", i, self.start),
-                    })
+                self.start.checked_add_days(Days::new(u64::from(i))).ok_or_else(|| SampleError::InvalidSpec {
+                    field: "days",
+                    reason: format!("{} days after {} is out of range", i, self.start),
+                })
             })
             .collect()
     }
@@ -98,11 +91,7 @@ pub enum Product {
 
 impl Product {
     /// Every product, in the order [`write_all`] writes them.
-    pub const ALL: [Product; 3] = [
-        Product::GhrsstL4,
-        Product::ScatterometerL2,
-        Product::ModelGrid360,
-    ];
+    pub const ALL: [Product; 3] = [Product::GhrsstL4, Product::ScatterometerL2, Product::ModelGrid360];
 
     /// A short stable identifier, usable as a collection id.
     pub fn as_str(self) -> &'static str {
@@ -160,16 +149,11 @@ pub fn write_all(dir: &Path, spec: &SampleSpec) -> Result<Vec<SampleFile>, Sampl
 fn cells_in(span_deg: f64, step_deg: f64, field: &'static str) -> Result<usize, SampleError> {
     let invalid = |reason: String| SampleError::InvalidSpec { field, reason };
     if !(step_deg.is_finite() && step_deg > 0.0 && step_deg <= span_deg / 2.0) {
-        return Err(invalid(format!(
-            "{step_deg}° must be in (0, {}]",
-            span_deg / 2.0
-        )));
+        return Err(invalid(format!("{step_deg}° must be in (0, {}]", span_deg / 2.0)));
     }
     let count = (span_deg / step_deg).round();
     if (count * step_deg - span_deg).abs() > 1e-6 * span_deg {
-        return Err(invalid(format!(
-            "{span_deg}° is not a whole number of {step_deg}° cells"
-        )));
+        return Err(invalid(format!("{span_deg}° is not a whole number of {step_deg}° cells")));
     }
     // `count` is a small positive whole number here, so the cast is exact.
     Ok(count as usize)
@@ -177,17 +161,12 @@ fn cells_in(span_deg: f64, step_deg: f64, field: &'static str) -> Result<usize, 
 
 /// Cell centres of `n` cells of `step` starting at the edge `first_edge`, going up or down.
 fn cell_centres(first_edge: f64, step: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| first_edge + step * (i as f64 + 0.5))
-        .collect()
+    (0..n).map(|i| first_edge + step * (i as f64 + 0.5)).collect()
 }
 
 /// Makes sure `dir` exists.
 fn ensure_dir(dir: &Path) -> Result<(), SampleError> {
-    fs::create_dir_all(dir).map_err(|source| SampleError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })
+    fs::create_dir_all(dir).map_err(|source| SampleError::Io { path: dir.to_path_buf(), source })
 }
 
 /// Writes `path` through a temporary name in the same directory, unless a complete file is
@@ -197,11 +176,7 @@ fn ensure_dir(dir: &Path) -> Result<(), SampleError> {
 /// left by a different spec (or truncated by a crash of something else) is regenerated. The
 /// temporary file is synced before the rename so that the final name never points at a partial
 /// file, even after a crash; its name does not end in `.nc` so that harvest globs ignore it.
-fn write_atomically<F>(
-    path: &Path,
-    expected_dims: &[(&str, usize)],
-    write: F,
-) -> Result<(), SampleError>
+fn write_atomically<F>(path: &Path, expected_dims: &[(&str, usize)], write: F) -> Result<(), SampleError>
 where
     F: FnOnce(&Path) -> Result<(), netcdf::Error>,
 {
@@ -209,20 +184,11 @@ where
         tracing::debug!(path = %path.display(), "sample file already present");
         return Ok(());
     }
-    let io = |source| SampleError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let io = |source| SampleError::Io { path: path.to_path_buf(), source };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
     let result = write(&tmp)
-        .map_err(|source| SampleError::Netcdf {
-            path: path.to_path_buf(),
-            source,
-        })
+        .map_err(|source| SampleError::Netcdf { path: path.to_path_buf(), source })
         .and_then(|()| fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io))
         .and_then(|()| fs::rename(&tmp, path).map_err(io));
     if result.is_err() {
@@ -259,9 +225,7 @@ where
     E: TryInto<netcdf::Extents>,
     E::Error: Into<netcdf::Error>,
 {
-    let mut var = file
-        .variable_mut(name)
-        .ok_or_else(|| netcdf::Error::NotFound(name.into()))?;
+    let mut var = file.variable_mut(name).ok_or_else(|| netcdf::Error::NotFound(name.into()))?;
     var.put_values(values, extents)
 }
 
@@ -273,20 +237,13 @@ fn is_complete(path: &Path, expected_dims: &[(&str, usize)]) -> bool {
     let Ok(file) = iroise_archive::nc::open(path) else {
         return false;
     };
-    expected_dims
-        .iter()
-        .all(|&(dim, len)| file.dimension_len(dim) == Some(len))
+    expected_dims.iter().all(|&(dim, len)| file.dimension_len(dim) == Some(len))
 }
 
 /// Reads every value of variable `name` (tests only).
 #[cfg(test)]
-fn read<T: netcdf::NcTypeDescriptor + Copy>(
-    file: &netcdf::File,
-    name: &str,
-) -> Result<Vec<T>, netcdf::Error> {
-    let var = file
-        .variable(name)
-        .ok_or_else(|| netcdf::Error::NotFound(name.into()))?;
+fn read<T: netcdf::NcTypeDescriptor + Copy>(file: &netcdf::File, name: &str) -> Result<Vec<T>, netcdf::Error> {
+    let var = file.variable(name).ok_or_else(|| netcdf::Error::NotFound(name.into()))?;
     var.get_values(..)
 }
 

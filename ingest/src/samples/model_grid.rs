@@ -13,8 +13,8 @@ use netcdf::{AttributeValue, Options};
 use super::land::land_grid;
 use super::ocean::SstField;
 use super::{
-    Product, SampleError, SampleFile, SampleSpec, cell_centres, cells_in, ensure_dir, hash_unit,
-    put, seed, write_atomically,
+    Product, SampleError, SampleFile, SampleSpec, cell_centres, cells_in, ensure_dir, hash_unit, put, seed,
+    write_atomically,
 };
 
 /// The model grid is 2.5 times coarser than the GHRSST grid: 0.25° for the default spec.
@@ -76,10 +76,7 @@ pub fn write_model_grid_360(dir: &Path, spec: &SampleSpec) -> Result<Vec<SampleF
             let land = land.get_or_insert_with(|| land_grid(&lats, &lons));
             write_day(tmp, date, hours, &lats, &lons, land)
         })?;
-        files.push(SampleFile {
-            product: Product::ModelGrid360,
-            path,
-        });
+        files.push(SampleFile { product: Product::ModelGrid360, path });
     }
     Ok(files)
 }
@@ -105,40 +102,24 @@ struct Fields {
 fn fields(date: NaiveDate, lats: &[f64], lons: &[f64], land: &[bool]) -> Fields {
     let (nlat, nlon) = (lats.len(), lons.len());
     let cells = nlat * nlon;
-    let (mut sst, mut u, mut v) = (
-        Vec::with_capacity(cells),
-        Vec::with_capacity(cells),
-        Vec::with_capacity(cells),
-    );
+    let (mut sst, mut u, mut v) = (Vec::with_capacity(cells), Vec::with_capacity(cells), Vec::with_capacity(cells));
     let mut sst_grid = SstField::new(date).grid(lons);
     let mut samples = Vec::new();
     let modes = eddy_modes(date);
     // cos(a + b) = cos a cos b - sin a sin b: the longitude part is computed once per column.
-    let columns: Vec<Vec<(f64, f64)>> = lons
-        .iter()
-        .map(|lon| {
-            modes
-                .iter()
-                .map(|m| (m.zonal * lon.to_radians()).sin_cos())
-                .collect()
-        })
-        .collect();
+    let columns: Vec<Vec<(f64, f64)>> =
+        lons.iter().map(|lon| modes.iter().map(|m| (m.zonal * lon.to_radians()).sin_cos()).collect()).collect();
     for &lat in lats {
         sst_grid.row(lat, &mut samples);
         sst.extend(samples.iter().map(|s| (s.kelvin - 273.15) as f32));
-        let rows: Vec<(f64, f64)> = modes
-            .iter()
-            .map(|m| (m.meridional * lat.to_radians() + m.phase).sin_cos())
-            .collect();
+        let rows: Vec<(f64, f64)> =
+            modes.iter().map(|m| (m.meridional * lat.to_radians() + m.phase).sin_cos()).collect();
         // Zonal jets: the Antarctic Circumpolar Current east, the South Equatorial Current west.
-        let jets = 0.3 * (-((lat + 55.0) / 6.0).powi(2)).exp()
-            - 0.3 * (-((lat + 2.0) / 4.0).powi(2)).exp();
+        let jets = 0.3 * (-((lat + 55.0) / 6.0).powi(2)).exp() - 0.3 * (-((lat + 2.0) / 4.0).powi(2)).exp();
         let cos_lat = lat.to_radians().cos();
         for column in &columns {
             let (mut dpsi_dlat, mut dpsi_dlon) = (0.0, 0.0);
-            for ((mode, &(sin_col, cos_col)), &(sin_row, cos_row)) in
-                modes.iter().zip(column).zip(&rows)
-            {
+            for ((mode, &(sin_col, cos_col)), &(sin_row, cos_row)) in modes.iter().zip(column).zip(&rows) {
                 let wave = cos_col * cos_row - sin_col * sin_row;
                 dpsi_dlat += mode.meridional * wave;
                 dpsi_dlon += mode.zonal * wave;
@@ -188,24 +169,9 @@ fn write_day(
 
     let dims = ["time", "lat", "lon"];
     for (name, long_name, standard_name, units) in [
-        (
-            "sst",
-            "sea surface temperature",
-            "sea_surface_temperature",
-            "degree_Celsius",
-        ),
-        (
-            "u",
-            "eastward surface current",
-            "eastward_sea_water_velocity",
-            "m s-1",
-        ),
-        (
-            "v",
-            "northward surface current",
-            "northward_sea_water_velocity",
-            "m s-1",
-        ),
+        ("sst", "sea surface temperature", "sea_surface_temperature", "degree_Celsius"),
+        ("u", "eastward surface current", "eastward_sea_water_velocity", "m s-1"),
+        ("v", "northward surface current", "northward_sea_water_velocity", "m s-1"),
     ] {
         let mut var = file.add_variable::<f32>(name, &dims)?;
         var.put_attribute("long_name", long_name)?;
@@ -224,7 +190,10 @@ fn write_day(
         ("institution", "Iroise demo".into()),
         ("source", "synthetic ocean model".into()),
         ("history", format!("{created}: created by iroise-ingest samples (synthetic)").into()),
-        ("comment", "Synthetic sample; not real data. Grid: 0..360 longitudes, descending latitudes, noleap calendar".into()),
+        (
+            "comment",
+            "Synthetic sample; not real data. Grid: 0..360 longitudes, descending latitudes, noleap calendar".into(),
+        ),
     ];
     for (name, value) in global {
         file.add_attribute(name, value)?;
@@ -254,14 +223,8 @@ mod tests {
     #[test]
     fn noleap_time_counts_365_day_years_and_has_no_29_february() {
         assert_eq!(noleap_hours_since_2000(date(2000, 1, 1)), Some(12.0));
-        assert_eq!(
-            noleap_hours_since_2000(date(2000, 3, 1)),
-            Some((59.0 * 24.0) + 12.0)
-        );
-        assert_eq!(
-            noleap_hours_since_2000(date(2001, 1, 1)),
-            Some((365.0 * 24.0) + 12.0)
-        );
+        assert_eq!(noleap_hours_since_2000(date(2000, 3, 1)), Some((59.0 * 24.0) + 12.0));
+        assert_eq!(noleap_hours_since_2000(date(2001, 1, 1)), Some((365.0 * 24.0) + 12.0));
         // 26 years of 365 days plus January..October of a noleap year (304 days).
         assert_eq!(noleap_hours_since_2000(date(2026, 11, 1)), Some(235_068.0));
         assert_eq!(noleap_hours_since_2000(date(2028, 2, 29)), None);
@@ -276,38 +239,19 @@ mod tests {
     fn model_grid_has_descending_lat_360_lon_noleap_time_and_missing_values_on_land()
     -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let spec = SampleSpec {
-            start: date(2028, 2, 28),
-            days: 3,
-            grid_step_deg: 1.0,
-            passes_per_day: 2,
-        };
+        let spec = SampleSpec { start: date(2028, 2, 28), days: 3, grid_step_deg: 1.0, passes_per_day: 2 };
         let files = write_model_grid_360(dir.path(), &spec)?;
-        let names: Vec<_> = files
-            .iter()
-            .filter_map(|f| f.path.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .collect();
+        let names: Vec<_> =
+            files.iter().filter_map(|f| f.path.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
         assert_eq!(names, ["model_sst_20280228.nc", "model_sst_20280301.nc"]);
         let file = netcdf::open(&files[1].path)?;
         let time: Vec<f64> = file.variable("time").ok_or("time")?.get_values(..)?;
-        assert_eq!(
-            time,
-            [noleap_hours_since_2000(date(2028, 3, 1)).ok_or("noleap")?]
-        );
+        assert_eq!(time, [noleap_hours_since_2000(date(2028, 3, 1)).ok_or("noleap")?]);
         let lat: Vec<f64> = file.variable("lat").ok_or("lat")?.get_values(..)?;
         let lon: Vec<f64> = file.variable("lon").ok_or("lon")?.get_values(..)?;
         assert_eq!((lat.len(), lon.len()), (72, 144));
-        assert_eq!(
-            (lat[0], lat[71], lon[0], lon[143]),
-            (88.75, -88.75, 1.25, 358.75)
-        );
-        assert!(
-            file.variable("lat")
-                .ok_or("lat")?
-                .attribute("standard_name")
-                .is_none()
-        );
+        assert_eq!((lat[0], lat[71], lon[0], lon[143]), (88.75, -88.75, 1.25, 358.75));
+        assert!(file.variable("lat").ok_or("lat")?.attribute("standard_name").is_none());
         let sst_var = file.variable("sst").ok_or("sst")?;
         assert!(sst_var.attribute("_FillValue").is_none());
         let sst: Vec<f32> = sst_var.get_values(..)?;
@@ -318,11 +262,7 @@ mod tests {
                 if is_land(la, lo) {
                     assert_eq!((sst[k], u[k]), (MISSING, MISSING));
                 } else {
-                    assert!(
-                        (-2.0..=40.0).contains(&sst[k]),
-                        "{} °C at {la}, {lo}",
-                        sst[k]
-                    );
+                    assert!((-2.0..=40.0).contains(&sst[k]), "{} °C at {la}, {lo}", sst[k]);
                     assert!(u[k].abs() < 3.0, "{} m/s at {la}, {lo}", u[k]);
                 }
             }

@@ -55,10 +55,7 @@ pub(super) struct Octave {
 
 /// Shorthand for an [`Octave`] in noise tables.
 pub(super) const fn octave(step_deg: f64, amplitude: f64) -> Octave {
-    Octave {
-        step_deg,
-        amplitude,
-    }
+    Octave { step_deg, amplitude }
 }
 
 /// Multi-octave value noise on the sphere's (lon, lat) plane, periodic in longitude.
@@ -96,16 +93,8 @@ impl ValueNoise {
             let seed = self.octave_seed(k);
             let (j0, sy) = lat_position(lat, octave.step_deg);
             let x = lon_position(lon, octave.step_deg);
-            let a = lerp(
-                hash_signed(seed, x.i0 as i64, j0),
-                hash_signed(seed, x.i0 as i64, j0 + 1),
-                sy,
-            );
-            let b = lerp(
-                hash_signed(seed, x.i1 as i64, j0),
-                hash_signed(seed, x.i1 as i64, j0 + 1),
-                sy,
-            );
+            let a = lerp(hash_signed(seed, x.i0 as i64, j0), hash_signed(seed, x.i0 as i64, j0 + 1), sy);
+            let b = lerp(hash_signed(seed, x.i1 as i64, j0), hash_signed(seed, x.i1 as i64, j0 + 1), sy);
             sum += octave.amplitude * lerp(a, b, x.t);
         }
         sum
@@ -116,17 +105,9 @@ impl ValueNoise {
         let columns = self
             .octaves
             .iter()
-            .map(|octave| {
-                lons.iter()
-                    .map(|&lon| lon_position(lon, octave.step_deg))
-                    .collect()
-            })
+            .map(|octave| lons.iter().map(|&lon| lon_position(lon, octave.step_deg)).collect())
             .collect();
-        GridNoise {
-            noise: *self,
-            columns,
-            cache: vec![None; self.octaves.len()],
-        }
+        GridNoise { noise: *self, columns, cache: vec![None; self.octaves.len()] }
     }
 }
 
@@ -139,11 +120,7 @@ fn lon_position(lon: f64, step_deg: f64) -> LatticePos {
     let x = (lon + 180.0).rem_euclid(360.0) * n as f64 / 360.0;
     // Rounding can land exactly on `n`; that is the same node as 0.
     let i0 = (x.floor() as usize).min(n - 1);
-    LatticePos {
-        i0,
-        i1: (i0 + 1) % n,
-        t: smoothstep(x - i0 as f64),
-    }
+    LatticePos { i0, i1: (i0 + 1) % n, t: smoothstep(x - i0 as f64) }
 }
 
 fn lat_position(lat: f64, step_deg: f64) -> (i64, f64) {
@@ -191,12 +168,7 @@ impl GridNoise {
                 continue;
             };
             nodes.clear();
-            nodes.extend(
-                rows.below
-                    .iter()
-                    .zip(&rows.above)
-                    .map(|(&b, &a)| lerp(b, a, sy)),
-            );
+            nodes.extend(rows.below.iter().zip(&rows.above).map(|(&b, &a)| lerp(b, a, sy)));
             for (value, x) in out.iter_mut().zip(&self.columns[k]) {
                 *value += octave.amplitude * lerp(nodes[x.i0], nodes[x.i1], x.t);
             }

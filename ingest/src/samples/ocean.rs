@@ -13,12 +13,8 @@ const FREEZING_K: f64 = 271.35;
 /// Latitude where the zonal-mean SST reaches freezing.
 const ICE_EDGE_LAT: f64 = 68.0;
 
-const LARGE_SCALE: ValueNoise =
-    ValueNoise::new(seed::SST_LARGE, &[octave(30.0, 1.0), octave(12.0, 0.5)]);
-const EDDIES: ValueNoise = ValueNoise::new(
-    seed::SST_EDDIES,
-    &[octave(4.0, 0.55), octave(1.5, 0.3), octave(0.6, 0.15)],
-);
+const LARGE_SCALE: ValueNoise = ValueNoise::new(seed::SST_LARGE, &[octave(30.0, 1.0), octave(12.0, 0.5)]);
+const EDDIES: ValueNoise = ValueNoise::new(seed::SST_EDDIES, &[octave(4.0, 0.55), octave(1.5, 0.3), octave(0.6, 0.15)]);
 const ERROR: ValueNoise = ValueNoise::new(seed::SST_ERROR, &[octave(6.0, 1.0), octave(2.0, 0.5)]);
 /// Westward drift of the eddy pattern, in degrees of longitude a day: about 10 km a day at the
 /// equator, the order of real mesoscale eddy propagation.
@@ -43,9 +39,7 @@ impl SstField {
     pub fn new(date: NaiveDate) -> Self {
         // Counted from a fixed epoch so that a date always gets the same field.
         let day = (date - epoch()).num_days() as f64;
-        Self {
-            eddy_shift_deg: EDDY_DRIFT_DEG_PER_DAY * day,
-        }
+        Self { eddy_shift_deg: EDDY_DRIFT_DEG_PER_DAY * day }
     }
 
     pub fn at(&self, lat: f64, lon: f64) -> SstSample {
@@ -61,11 +55,7 @@ impl SstField {
             large: LARGE_SCALE.grid(lons),
             eddies: EDDIES.grid(&shifted),
             error: ERROR.grid(lons),
-            buffers: [
-                vec![0.0; lons.len()],
-                vec![0.0; lons.len()],
-                vec![0.0; lons.len()],
-            ],
+            buffers: [vec![0.0; lons.len()], vec![0.0; lons.len()], vec![0.0; lons.len()]],
         }
     }
 }
@@ -85,13 +75,7 @@ impl SstGrid {
         self.error.row(lat, error);
         let zonal = Zonal::new(lat);
         out.clear();
-        out.extend(
-            large
-                .iter()
-                .zip(eddies.iter())
-                .zip(error.iter())
-                .map(|((&l, &e), &x)| zonal.sample(l, e, x)),
-        );
+        out.extend(large.iter().zip(eddies.iter()).zip(error.iter()).map(|((&l, &e), &x)| zonal.sample(l, e, x)));
     }
 }
 
@@ -109,21 +93,14 @@ impl Zonal {
         let mean_k = FREEZING_K + 29.8 * (lat.to_radians().cos() - c0) / (1.0 - c0);
         // Eddies are strongest in the mid-latitudes (western boundary currents, circumpolar current).
         let eddy_envelope = 1.8 * (0.6 + 0.8 * (2.0 * lat.to_radians()).sin().powi(2));
-        Self {
-            mean_k,
-            eddy_envelope,
-        }
+        Self { mean_k, eddy_envelope }
     }
 
     fn sample(&self, large: f64, eddies: f64, error: f64) -> SstSample {
         let raw = self.mean_k + 1.5 * large + self.eddy_envelope * eddies;
         let ice_fraction = ((FREEZING_K + 0.7 - raw) / 3.5).clamp(0.0, 1.0);
         let error_k = 0.3 + 0.25 * error.abs() + 0.4 * (1.0 - (2.0 * ice_fraction - 1.0).abs());
-        SstSample {
-            kelvin: raw.max(FREEZING_K),
-            ice_fraction,
-            error_k,
-        }
+        SstSample { kelvin: raw.max(FREEZING_K), ice_fraction, error_k }
     }
 }
 

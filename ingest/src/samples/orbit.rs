@@ -25,9 +25,7 @@ const NODE_LONGITUDE_AT_EPOCH_DEG: f64 = -20.0;
 /// The orbit epoch, 2000-01-01T00:00:00Z: orbit 0 starts there, and the orbit and wind
 /// computations count seconds from it.
 pub(super) fn orbit_epoch() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2000, 1, 1)
-        .unwrap_or_default()
-        .and_time(NaiveTime::MIN)
+    NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default().and_time(NaiveTime::MIN)
 }
 
 /// Zero-based indices of `passes` orbits that start on `date`, evenly spread.
@@ -36,18 +34,13 @@ pub(super) fn orbits_of_day(date: NaiveDate, passes: u32) -> Result<Vec<i64>, Sa
     if day_start < 0 {
         return Err(SampleError::InvalidSpec {
             field: "start",
-            reason: format!(
-                "scatterometer samples start at the orbit epoch {}",
-                orbit_epoch().date()
-            ),
+            reason: format!("scatterometer samples start at the orbit epoch {}", orbit_epoch().date()),
         });
     }
     let first = (day_start + PERIOD_S - 1) / PERIOD_S;
     let end = (day_start + 86_400 + PERIOD_S - 1) / PERIOD_S;
     let count = end - first;
-    Ok((0..i64::from(passes))
-        .map(|k| first + k * count / i64::from(passes))
-        .collect())
+    Ok((0..i64::from(passes)).map(|k| first + k * count / i64::from(passes)).collect())
 }
 
 /// Earth-fixed unit vector of the sub-satellite point `t` seconds after the orbit epoch.
@@ -75,11 +68,7 @@ fn normalise(v: [f64; 3]) -> [f64; 3] {
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
 }
 
 /// Latitude and longitude (-180..180) of the cells of the row seen at time `t`, left to right
@@ -87,21 +76,14 @@ fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
 pub(super) fn row_geolocation(t: f64) -> [(f64, f64); NUMCELLS] {
     let nadir = subsatellite(t);
     let (ahead, behind) = (subsatellite(t + 0.5), subsatellite(t - 0.5));
-    let forward = normalise([
-        ahead[0] - behind[0],
-        ahead[1] - behind[1],
-        ahead[2] - behind[2],
-    ]);
+    let forward = normalise([ahead[0] - behind[0], ahead[1] - behind[1], ahead[2] - behind[2]]);
     let right = normalise(cross(forward, nadir));
     let mut cells = [(0.0, 0.0); NUMCELLS];
     for (j, cell) in cells.iter_mut().enumerate() {
         let angle = cross_track_km(j) / EARTH_RADIUS_KM;
         let (s, c) = angle.sin_cos();
         let p = [0, 1, 2].map(|k| nadir[k] * c + right[k] * s);
-        *cell = (
-            p[2].clamp(-1.0, 1.0).asin().to_degrees(),
-            p[1].atan2(p[0]).to_degrees(),
-        );
+        *cell = (p[2].clamp(-1.0, 1.0).asin().to_degrees(), p[1].atan2(p[0]).to_degrees());
     }
     cells
 }
@@ -126,10 +108,7 @@ mod tests {
         assert!(today.windows(2).all(|w| w[0] < w[1]));
         assert!(today.last() < tomorrow.first());
         for orbit in today {
-            assert_eq!(
-                (orbit_epoch() + TimeDelta::seconds(orbit * PERIOD_S)).date(),
-                day
-            );
+            assert_eq!((orbit_epoch() + TimeDelta::seconds(orbit * PERIOD_S)).date(), day);
         }
         Ok(())
     }
@@ -142,10 +121,7 @@ mod tests {
                 to_vector(w[0].0.to_radians(), w[0].1.to_radians()),
                 to_vector(w[1].0.to_radians(), w[1].1.to_radians()),
             );
-            let d = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2])
-                .clamp(-1.0, 1.0)
-                .acos()
-                * EARTH_RADIUS_KM;
+            let d = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]).clamp(-1.0, 1.0).acos() * EARTH_RADIUS_KM;
             assert!((d - CELL_KM).abs() < 0.01, "{d} km");
         }
     }

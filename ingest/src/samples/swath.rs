@@ -11,13 +11,13 @@ use netcdf::{AttributeValue, Options};
 
 use super::ocean::SstField;
 use super::orbit::{
-    CELL_KM, INCLINATION_DEG, NUMCELLS, PERIOD_S, cross_track_km, orbit_epoch, orbits_of_day,
-    row_geolocation, subsatellite,
+    CELL_KM, INCLINATION_DEG, NUMCELLS, PERIOD_S, cross_track_km, orbit_epoch, orbits_of_day, row_geolocation,
+    subsatellite,
 };
 use super::wind::{cyclones_at, wind_at};
 use super::{
-    Product, SampleError, SampleFile, SampleSpec, define_compressed, ensure_dir, hash_unit,
-    is_land, put, seed, write_atomically,
+    Product, SampleError, SampleFile, SampleSpec, define_compressed, ensure_dir, hash_unit, is_land, put, seed,
+    write_atomically,
 };
 
 /// Upper bound of [`SampleSpec::passes_per_day`]: the satellite completes only ~14.3 orbits a day.
@@ -46,9 +46,7 @@ const FLAG_NO_SIGMA0: i32 = 64 << 16;
 
 /// Epoch of the `time` variable, as in KNMI products.
 fn file_time_epoch() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(1990, 1, 1)
-        .unwrap_or_default()
-        .and_time(NaiveTime::MIN)
+    NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default().and_time(NaiveTime::MIN)
 }
 
 /// Writes `passes_per_day` orbit files per day of `spec` into `dir`, skipping complete ones.
@@ -56,17 +54,11 @@ fn file_time_epoch() -> NaiveDateTime {
 /// Orbits are numbered from the orbit epoch, so a file's name and contents depend only on its
 /// orbit, whatever the spec's start. Each day takes orbits spread evenly over that day, so that
 /// the passes of a day sweep different longitudes.
-pub fn write_scatterometer_l2(
-    dir: &Path,
-    spec: &SampleSpec,
-) -> Result<Vec<SampleFile>, SampleError> {
+pub fn write_scatterometer_l2(dir: &Path, spec: &SampleSpec) -> Result<Vec<SampleFile>, SampleError> {
     if spec.passes_per_day > MAX_PASSES_PER_DAY {
         return Err(SampleError::InvalidSpec {
             field: "passes_per_day",
-            reason: format!(
-                "{} is more than the {MAX_PASSES_PER_DAY} orbits of a day",
-                spec.passes_per_day
-            ),
+            reason: format!("{} is more than the {MAX_PASSES_PER_DAY} orbits of a day", spec.passes_per_day),
         });
     }
     ensure_dir(dir)?;
@@ -74,21 +66,10 @@ pub fn write_scatterometer_l2(
     for date in spec.dates()? {
         for orbit in orbits_of_day(date, spec.passes_per_day)? {
             let start = orbit_epoch() + TimeDelta::seconds(orbit * PERIOD_S);
-            let name = format!(
-                "iroise_scat_{}_orb{:05}_l2.nc",
-                start.format("%Y%m%d_%H%M%S"),
-                orbit + 1
-            );
+            let name = format!("iroise_scat_{}_orb{:05}_l2.nc", start.format("%Y%m%d_%H%M%S"), orbit + 1);
             let path = dir.join(name);
-            write_atomically(
-                &path,
-                &[("NUMROWS", NUMROWS), ("NUMCELLS", NUMCELLS)],
-                |tmp| write_orbit(tmp, orbit),
-            )?;
-            files.push(SampleFile {
-                product: Product::ScatterometerL2,
-                path,
-            });
+            write_atomically(&path, &[("NUMROWS", NUMROWS), ("NUMCELLS", NUMCELLS)], |tmp| write_orbit(tmp, orbit))?;
+            files.push(SampleFile { product: Product::ScatterometerL2, path });
         }
     }
     Ok(files)
@@ -125,8 +106,7 @@ fn simulate(orbit: i64) -> OrbitData {
         direction: Vec::with_capacity(cells),
         flags: Vec::with_capacity(cells),
         start,
-        stop: start
-            + TimeDelta::milliseconds(((NUMROWS - 1) as f64 * row_step * 1000.0).round() as i64),
+        stop: start + TimeDelta::milliseconds(((NUMROWS - 1) as f64 * row_step * 1000.0).round() as i64),
         node_longitude: longitude_360(node[1].atan2(node[0]).to_degrees()),
     };
     for row in 0..NUMROWS {
@@ -170,8 +150,7 @@ fn simulate(orbit: i64) -> OrbitData {
             }
             // Rounded values stay within the valid ranges (0..2500 and 0..3600), so casts are exact.
             data.speed.push((speed * 100.0).round() as i16);
-            data.direction
-                .push(((to_direction * 10.0).round() as i16) % 3600);
+            data.direction.push(((to_direction * 10.0).round() as i16) % 3600);
             data.flags.push(flag);
         }
     }
@@ -203,11 +182,8 @@ const DIRECTION_TEXT: [(&str, &str); 4] = [
     ("units", "degree"),
     ("coordinates", "lat lon"),
 ];
-const FLAG_TEXT: [(&str, &str); 3] = [
-    ("long_name", "wind vector cell quality"),
-    ("coordinates", "lat lon"),
-    ("flag_meanings", FLAG_MEANINGS),
-];
+const FLAG_TEXT: [(&str, &str); 3] =
+    [("long_name", "wind vector cell quality"), ("coordinates", "lat lon"), ("flag_meanings", FLAG_MEANINGS)];
 
 fn write_orbit(tmp: &Path, orbit: i64) -> Result<(), netcdf::Error> {
     let data = simulate(orbit);
@@ -218,40 +194,26 @@ fn write_orbit(tmp: &Path, orbit: i64) -> Result<(), netcdf::Error> {
     let chunks = [NUMROWS / 4, NUMCELLS];
 
     let layout = |name| (name, &dims[..], &chunks[..]);
-    for (name, standard_name, units, min, max) in [
-        ("lat", "latitude", "degrees_north", -90.0_f32, 90.0_f32),
-        ("lon", "longitude", "degrees_east", 0.0, 360.0),
-    ] {
-        let text = [
-            ("long_name", standard_name),
-            ("standard_name", standard_name),
-            ("units", units),
-        ];
+    for (name, standard_name, units, min, max) in
+        [("lat", "latitude", "degrees_north", -90.0_f32, 90.0_f32), ("lon", "longitude", "degrees_east", 0.0, 360.0)]
+    {
+        let text = [("long_name", standard_name), ("standard_name", standard_name), ("units", units)];
         let mut var = define_compressed::<f32>(&mut file, layout(name), None, &text)?;
         var.put_attribute("valid_min", min)?;
         var.put_attribute("valid_max", max)?;
     }
     define_compressed::<f64>(&mut file, layout("time"), None, &TIME_TEXT)?;
-    for (name, text, scale, max) in [
-        ("wind_speed", &SPEED_TEXT, 0.01_f32, 5000_i16),
-        ("wind_dir", &DIRECTION_TEXT, 0.1, 3600),
-    ] {
+    for (name, text, scale, max) in
+        [("wind_speed", &SPEED_TEXT, 0.01_f32, 5000_i16), ("wind_dir", &DIRECTION_TEXT, 0.1, 3600)]
+    {
         let mut var = define_compressed(&mut file, layout(name), Some(WIND_FILL), text)?;
         var.put_attribute("scale_factor", scale)?;
         var.put_attribute("add_offset", 0.0_f32)?;
         var.put_attribute("valid_min", 0_i16)?;
         var.put_attribute("valid_max", max)?;
     }
-    let mut var = define_compressed(
-        &mut file,
-        layout("wvc_quality_flag"),
-        Some(FLAG_FILL),
-        &FLAG_TEXT,
-    )?;
-    var.put_attribute(
-        "flag_masks",
-        (0..17).map(|k| 64_i32 << k).collect::<Vec<_>>(),
-    )?;
+    let mut var = define_compressed(&mut file, layout("wvc_quality_flag"), Some(FLAG_FILL), &FLAG_TEXT)?;
+    var.put_attribute("flag_masks", (0..17).map(|k| 64_i32 << k).collect::<Vec<_>>())?;
     var.put_attribute("valid_min", 0_i32)?;
     var.put_attribute("valid_max", 8_388_607_i32)?;
 
@@ -273,16 +235,10 @@ fn write_orbit(tmp: &Path, orbit: i64) -> Result<(), netcdf::Error> {
 /// Global attributes that are the same for every orbit.
 const FIXED_ATTRIBUTES: [(&str, &str); 14] = [
     ("Conventions", "CF-1.6"),
-    (
-        "title",
-        "Iroise demo scatterometer L2 25 km ocean surface winds, one orbit",
-    ),
+    ("title", "Iroise demo scatterometer L2 25 km ocean surface winds, one orbit"),
     ("title_short_name", "IROISE-DEMO-SCAT-L2-25km"),
     ("summary", SUMMARY),
-    (
-        "source",
-        "IROISE-DEMO synthetic scatterometer (no real measurements)",
-    ),
+    ("source", "IROISE-DEMO synthetic scatterometer (no real measurements)"),
     ("institution", "Iroise demo"),
     ("platform", "IROISE-SAT-1 (synthetic)"),
     ("instrument", "SCAT (synthetic C-band scatterometer)"),
@@ -290,10 +246,7 @@ const FIXED_ATTRIBUTES: [(&str, &str); 14] = [
     ("processing_level", "L2"),
     ("cdm_data_type", "swath"),
     ("comment", "Synthetic sample; not real data"),
-    (
-        "references",
-        "Modelled on the KNMI / OSI SAF ASCAT L2 wind product user manual",
-    ),
+    ("references", "Modelled on the KNMI / OSI SAF ASCAT L2 wind product user manual"),
     ("keywords", "Atmosphere > Atmospheric Winds > Surface Winds"),
 ];
 
@@ -307,10 +260,7 @@ fn orbit_attributes(orbit: i64, data: &OrbitData) -> Vec<(&'static str, Attribut
     let iso = |t: NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let created = iso(data.stop + TimeDelta::hours(2));
     vec![
-        (
-            "orbit_number",
-            i32::try_from(orbit + 1).unwrap_or(i32::MAX).into(),
-        ),
+        ("orbit_number", i32::try_from(orbit + 1).unwrap_or(i32::MAX).into()),
         ("orbit_inclination", (INCLINATION_DEG as f32).into()),
         ("rev_orbit_period", (PERIOD_S as f32).into()),
         // Orbits start at the ascending node, so the crossing is the first row.
@@ -323,10 +273,7 @@ fn orbit_attributes(orbit: i64, data: &OrbitData) -> Vec<(&'static str, Attribut
         ("stop_time", time(data.stop)),
         ("time_coverage_start", iso(data.start).into()),
         ("time_coverage_end", iso(data.stop).into()),
-        (
-            "history",
-            format!("{created}: created by iroise-ingest samples (synthetic)").into(),
-        ),
+        ("history", format!("{created}: created by iroise-ingest samples (synthetic)").into()),
     ]
 }
 
@@ -335,17 +282,11 @@ mod tests {
     use super::*;
 
     fn small_spec() -> SampleSpec {
-        SampleSpec {
-            days: 1,
-            grid_step_deg: 1.0,
-            passes_per_day: 2,
-            ..SampleSpec::default()
-        }
+        SampleSpec { days: 1, grid_step_deg: 1.0, passes_per_day: 2, ..SampleSpec::default() }
     }
 
     #[test]
-    fn every_pass_crosses_the_antimeridian_and_reaches_high_latitudes()
-    -> Result<(), Box<dyn std::error::Error>> {
+    fn every_pass_crosses_the_antimeridian_and_reaches_high_latitudes() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let files = write_scatterometer_l2(dir.path(), &small_spec())?;
         assert_eq!(files.len(), 2);
@@ -354,47 +295,22 @@ mod tests {
             let file = netcdf::open(&sample.path)?;
             let lat: Vec<f32> = file.variable("lat").ok_or("lat")?.get_values(..)?;
             let lon: Vec<f32> = file.variable("lon").ok_or("lon")?.get_values(..)?;
-            let speed: Vec<i16> = file
-                .variable("wind_speed")
-                .ok_or("wind_speed")?
-                .get_values(..)?;
-            assert!(
-                lon.iter().all(|l| (0.0..360.0).contains(l)),
-                "lon outside 0..360"
-            );
+            let speed: Vec<i16> = file.variable("wind_speed").ok_or("wind_speed")?.get_values(..)?;
+            assert!(lon.iter().all(|l| (0.0..360.0).contains(l)), "lon outside 0..360");
             assert!(lat.iter().any(|&l| l > 75.0) && lat.iter().any(|&l| l < -75.0));
             // In -180..180, crossing the antimeridian is a jump of more than 180° between neighbours.
-            let signed: Vec<f32> = lon
-                .iter()
-                .map(|&l| if l > 180.0 { l - 360.0 } else { l })
-                .collect();
-            let crosses = signed
-                .chunks(NUMCELLS)
-                .any(|row| row.windows(2).any(|w| (w[0] - w[1]).abs() > 180.0));
-            assert!(
-                crosses,
-                "{} does not cross the antimeridian",
-                sample.path.display()
-            );
+            let signed: Vec<f32> = lon.iter().map(|&l| if l > 180.0 { l - 360.0 } else { l }).collect();
+            let crosses = signed.chunks(NUMCELLS).any(|row| row.windows(2).any(|w| (w[0] - w[1]).abs() > 180.0));
+            assert!(crosses, "{} does not cross the antimeridian", sample.path.display());
             let valid: Vec<i16> = speed.iter().copied().filter(|&s| s != WIND_FILL).collect();
-            assert!(
-                valid.len() > speed.len() / 2,
-                "only {} valid winds",
-                valid.len()
-            );
+            assert!(valid.len() > speed.len() / 2, "only {} valid winds", valid.len());
             assert!(valid.iter().all(|s| (0..=2500).contains(s)));
             assert!(valid.iter().any(|&s| s > 1500), "no strong winds at all");
-            let node = file
-                .attribute("equator_crossing_longitude")
-                .ok_or("node")?
-                .value()?;
+            let node = file.attribute("equator_crossing_longitude").ok_or("node")?.value()?;
             node_longitudes.push(f32::try_from(node)?);
         }
         let gap = (node_longitudes[0] - node_longitudes[1]).rem_euclid(360.0);
-        assert!(
-            (30.0..330.0).contains(&gap),
-            "passes start at {node_longitudes:?}"
-        );
+        assert!((30.0..330.0).contains(&gap), "passes start at {node_longitudes:?}");
         Ok(())
     }
 }

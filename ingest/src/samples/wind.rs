@@ -43,11 +43,7 @@ pub(super) fn wind_at(lat: f64, lon: f64, t: f64, cyclones: &[Cyclone]) -> Wind 
             continue;
         }
         // Rankine-like profile, tapered to zero at `outer` so that the field stays continuous.
-        let profile = if r < c.radius_km {
-            r / c.radius_km
-        } else {
-            (c.radius_km / r).powf(0.7)
-        };
+        let profile = if r < c.radius_km { r / c.radius_km } else { (c.radius_km / r).powf(0.7) };
         let speed = c.max_wind * profile * (1.0 - (r / outer).powi(2)).powi(2);
         // Cyclonic rotation (anticlockwise in the north) with 20° of inflow toward the centre.
         let spin = if c.lat >= 0.0 { 1.0 } else { -1.0 };
@@ -55,11 +51,7 @@ pub(super) fn wind_at(lat: f64, lon: f64, t: f64, cyclones: &[Cyclone]) -> Wind 
         u += speed * (cos_in * spin * -dy / r - sin_in * dx / r);
         v += speed * (cos_in * spin * dx / r - sin_in * dy / r);
         if r < c.radius_km && c.max_wind > 10.0 {
-            let patch = hash_unit(
-                seed::RAIN,
-                (lat * 4.0).floor() as i64,
-                (lon * 4.0).floor() as i64,
-            );
+            let patch = hash_unit(seed::RAIN, (lat * 4.0).floor() as i64, (lon * 4.0).floor() as i64);
             rain |= patch < 0.6;
         }
     }
@@ -92,21 +84,9 @@ fn cyclone(k: i64, t: f64) -> Option<Cyclone> {
     // Four slots are tropical cyclones: small, intense, moving west; the others are extratropical
     // lows: large, moving east with the westerlies.
     let (lat0, lon_speed, lat_speed, max_wind, radius_km) = if k >= CYCLONES - 4 {
-        (
-            10.0 + 8.0 * random(1),
-            -5.0,
-            1.0,
-            20.0 + 5.0 * random(3),
-            60.0 + 60.0 * random(4),
-        )
+        (10.0 + 8.0 * random(1), -5.0, 1.0, 20.0 + 5.0 * random(3), 60.0 + 60.0 * random(4))
     } else {
-        (
-            35.0 + 20.0 * random(1),
-            10.0,
-            1.5,
-            14.0 + 8.0 * random(3),
-            200.0 + 200.0 * random(4),
-        )
+        (35.0 + 20.0 * random(1), 10.0, 1.5, 14.0 + 8.0 * random(3), 200.0 + 200.0 * random(4))
     };
     if intensity <= 0.0 {
         return None;

@@ -19,7 +19,14 @@ pub async fn catalog(config: Config, cmd: CatalogCommand) -> anyhow::Result<Exit
             } else {
                 println!("{:>6}  {:<16} {:<20} {:>12}  name", "id", "collection", "start", "bytes");
                 for g in &granules {
-                    println!("{:>6}  {:<16} {:<20} {:>12}  {}", g.id, g.collection, g.time.start.format("%Y-%m-%dT%H:%M:%S"), g.size, g.name);
+                    println!(
+                        "{:>6}  {:<16} {:<20} {:>12}  {}",
+                        g.id,
+                        g.collection,
+                        g.time.start.format("%Y-%m-%dT%H:%M:%S"),
+                        g.size,
+                        g.name
+                    );
                 }
                 println!("{} granules", granules.len());
             }
@@ -34,13 +41,25 @@ pub async fn catalog(config: Config, cmd: CatalogCommand) -> anyhow::Result<Exit
             if json {
                 println!("{}", serde_json::to_string_pretty(&g)?);
             } else {
-                println!("id:          {}\nversion:     {}\ncollection:  {}\nname:        {}\nkey:         {}", g.id, g.version, g.collection, g.name, g.key);
+                println!(
+                    "id:          {}\nversion:     {}\ncollection:  {}\nname:        {}\nkey:         {}",
+                    g.id, g.version, g.collection, g.name, g.key
+                );
                 println!("kind:        {}\ntime:        {} .. {}", g.kind.as_str(), g.time.start, g.time.end);
                 println!("bbox:        W {} S {} E {} N {}", g.bbox.west, g.bbox.south, g.bbox.east, g.bbox.north);
-                println!("size:        {}\nsha256:      {}\nsource:      {} (sha256 {})", g.size, g.sha256, g.provenance.source_name, g.provenance.source_sha256);
+                println!(
+                    "size:        {}\nsha256:      {}\nsource:      {} (sha256 {})",
+                    g.size, g.sha256, g.provenance.source_name, g.provenance.source_sha256
+                );
                 println!("ingested at: {}", g.ingested_at);
                 for v in &g.variables {
-                    println!("variable:    {} {:?} [{}] {}", v.name, v.dimensions, v.dtype, v.units.as_deref().unwrap_or(""));
+                    println!(
+                        "variable:    {} {:?} [{}] {}",
+                        v.name,
+                        v.dimensions,
+                        v.dtype,
+                        v.units.as_deref().unwrap_or("")
+                    );
                 }
             }
         }

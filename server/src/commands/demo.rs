@@ -18,7 +18,12 @@ use crate::{
 const DEMO_CONFIG: &str = include_str!("demo.toml");
 
 pub async fn samples(args: SamplesArgs) -> anyhow::Result<ExitCode> {
-    let spec = SampleSpec { days: args.days, passes_per_day: args.passes_per_day, grid_step_deg: args.grid_step, ..SampleSpec::default() };
+    let spec = SampleSpec {
+        days: args.days,
+        passes_per_day: args.passes_per_day,
+        grid_step_deg: args.grid_step,
+        ..SampleSpec::default()
+    };
     let files = write_samples(&args.dir, spec).await?;
     for f in &files {
         println!("{}", f.path.display());
@@ -49,9 +54,9 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         println!("demo data ready in {}; serve it with: iroise -c {} serve", dir.display(), config_path.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e} (is another demo running? try --listen 127.0.0.1:0)", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {}: {e} (is another demo running? try --listen 127.0.0.1:0)", config.listen)
+    })?;
     let state = AppState::open(config).await?;
     let collections: Vec<String> = state.config.collections.iter().map(|c| c.id.clone()).collect();
     super::serve::run(listener, state, |url| {

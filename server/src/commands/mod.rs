@@ -35,7 +35,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalog(cmd) => catalog::catalog(config::load(file, &Overrides::default())?, cmd).await,
         Command::Config(ConfigCommand::Check) => {
             let c = config::load(file, &Overrides::default())?;
-            println!("configuration is valid{}", c.source.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default());
+            println!(
+                "configuration is valid{}",
+                c.source.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default()
+            );
             println!("  listen:      {}", c.listen);
             println!("  archive:     {}", c.archive_root.display());
             println!("  quarantine:  {}", c.quarantine_dir.display());
@@ -65,7 +68,13 @@ pub async fn ingestor(config: &Config) -> anyhow::Result<Ingestor> {
         collections: config
             .collections
             .iter()
-            .map(|c| CollectionRule { id: c.id.clone(), kind: c.kind, title: c.title.clone(), summary: c.summary.clone(), pattern: c.pattern.clone() })
+            .map(|c| CollectionRule {
+                id: c.id.clone(),
+                kind: c.kind,
+                title: c.title.clone(),
+                summary: c.summary.clone(),
+                pattern: c.pattern.clone(),
+            })
             .collect(),
     })
 }

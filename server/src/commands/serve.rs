@@ -14,7 +14,11 @@ pub async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 }
 
 /// Serves on an already bound listener; `announce` receives the base URL once listening.
-pub async fn run(listener: tokio::net::TcpListener, state: AppState, announce: impl FnOnce(&str)) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    announce: impl FnOnce(&str),
+) -> anyhow::Result<ExitCode> {
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
     // Scripts and tests read this line to learn the port when it was 0.

@@ -111,7 +111,8 @@ fn resolve(base: &Path, p: &Path) -> PathBuf {
 }
 
 fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, ConfigError> {
-    let listen: SocketAddr = raw.server.listen.parse().map_err(|e| invalid("server.listen", format!("{e}: {:?}", raw.server.listen)))?;
+    let listen: SocketAddr =
+        raw.server.listen.parse().map_err(|e| invalid("server.listen", format!("{e}: {:?}", raw.server.listen)))?;
     let public_url = match raw.server.public_url {
         Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
             return Err(invalid("server.public_url", format!("must start with http:// or https://: {u:?}")));
@@ -139,13 +140,20 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
                 "collection ids are lower-case letters, digits, '-', '_' and '.', at most 64 characters",
             ));
         }
-        let kind = CollectionKind::parse(&c.kind)
-            .ok_or_else(|| invalid(format!("collections.{id}.kind"), format!("expected \"grid\" or \"swath\", got {:?}", c.kind)))?;
+        let kind = CollectionKind::parse(&c.kind).ok_or_else(|| {
+            invalid(format!("collections.{id}.kind"), format!("expected \"grid\" or \"swath\", got {:?}", c.kind))
+        })?;
         let pattern = c
             .pattern
             .map(|p| glob::Pattern::new(&p).map_err(|e| invalid(format!("collections.{id}.pattern"), e.to_string())))
             .transpose()?;
-        collections.push(Collection { title: c.title.unwrap_or_else(|| id.clone()), id, summary: c.summary, kind, pattern });
+        collections.push(Collection {
+            title: c.title.unwrap_or_else(|| id.clone()),
+            id,
+            summary: c.summary,
+            kind,
+            pattern,
+        });
     }
     Ok(Config {
         listen,

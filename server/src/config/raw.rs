@@ -36,12 +36,7 @@ pub struct ServerRaw {
 
 impl Default for ServerRaw {
     fn default() -> Self {
-        Self {
-            listen: "127.0.0.1:8080".into(),
-            public_url: None,
-            request_timeout_secs: 60,
-            max_body_bytes: 1 << 20,
-        }
+        Self { listen: "127.0.0.1:8080".into(), public_url: None, request_timeout_secs: 60, max_body_bytes: 1 << 20 }
     }
 }
 
@@ -58,7 +53,12 @@ pub struct ArchiveRaw {
 
 impl Default for ArchiveRaw {
     fn default() -> Self {
-        Self { root: "data/archive".into(), quarantine: "data/quarantine".into(), keep_originals: true, deflate_level: 1 }
+        Self {
+            root: "data/archive".into(),
+            quarantine: "data/quarantine".into(),
+            keep_originals: true,
+            deflate_level: 1,
+        }
     }
 }
 

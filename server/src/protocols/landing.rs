@@ -1,12 +1,6 @@
 //! The landing page: collections, their extents, and the services that serve them.
 
-use axum::{
-    Router,
-    extract::State,
-    http::HeaderMap,
-    response::Html,
-    routing::get,
-};
+use axum::{Router, extract::State, http::HeaderMap, response::Html, routing::get};
 use serde::Serialize;
 
 use crate::{error::AppError, extract::base_url, state::AppState};

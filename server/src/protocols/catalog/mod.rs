@@ -36,12 +36,23 @@ async fn root_xml(State(state): State<AppState>) -> Result<Response, AppError> {
 
 async fn root_html(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     let collections = super::landing::collection_views(&state).await?;
-    Ok(Html(state.templates.render("catalog.html", minijinja::context! { collections => minijinja::value::Serde(&collections), collection => () })?))
+    Ok(Html(state.templates.render(
+        "catalog.html",
+        minijinja::context! { collections => minijinja::value::Serde(&collections), collection => () },
+    )?))
 }
 
-async fn granules(state: &AppState, collection: &str) -> Result<(crate::config::Collection, Vec<iroise_archive::model::Granule>), AppError> {
-    let c = state.config.collection(collection).ok_or_else(|| AppError::not_found(format!("collection {collection:?}")))?.clone();
-    let granules = state.catalog.granules(&GranuleQuery { collection: Some(c.id.clone()), ..Default::default() }).await?;
+async fn granules(
+    state: &AppState,
+    collection: &str,
+) -> Result<(crate::config::Collection, Vec<iroise_archive::model::Granule>), AppError> {
+    let c = state
+        .config
+        .collection(collection)
+        .ok_or_else(|| AppError::not_found(format!("collection {collection:?}")))?
+        .clone();
+    let granules =
+        state.catalog.granules(&GranuleQuery { collection: Some(c.id.clone()), ..Default::default() }).await?;
     Ok((c, granules))
 }
 
@@ -50,7 +61,10 @@ async fn collection_xml(State(state): State<AppState>, Path(collection): Path<St
     Ok(([(header::CONTENT_TYPE, XML)], xml::collection(&c, &granules)).into_response())
 }
 
-async fn collection_html(State(state): State<AppState>, Path(collection): Path<String>) -> Result<Html<String>, AppError> {
+async fn collection_html(
+    State(state): State<AppState>,
+    Path(collection): Path<String>,
+) -> Result<Html<String>, AppError> {
     let (c, granules) = granules(&state, &collection).await?;
     Ok(Html(html::collection(&state, &c, &granules)?))
 }

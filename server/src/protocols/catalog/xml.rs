@@ -72,7 +72,10 @@ impl Doc {
     fn geospatial_coverage(&mut self, b: &BBox) {
         let east = if b.crosses_antimeridian() { b.east + 360.0 } else { b.east };
         self.open("geospatialCoverage", &[]);
-        for (axis, start, size, units) in [("northsouth", b.south, b.north - b.south, "degrees_north"), ("eastwest", b.west, east - b.west, "degrees_east")] {
+        for (axis, start, size, units) in [
+            ("northsouth", b.south, b.north - b.south, "degrees_north"),
+            ("eastwest", b.west, east - b.west, "degrees_east"),
+        ] {
             self.open(axis, &[]);
             self.text_element("start", &[], &format!("{start}"));
             self.text_element("size", &[], &format!("{size}"));
@@ -94,7 +97,10 @@ pub fn root(collections: &[CollectionView]) -> String {
     d.services();
     for c in collections {
         let href = format!("catalog/{}/catalog.xml", c.id);
-        d.open("catalogRef", &[("xlink:href", href.as_str()), ("xlink:title", c.title.as_str()), ("name", ""), ("ID", c.id.as_str())]);
+        d.open(
+            "catalogRef",
+            &[("xlink:href", href.as_str()), ("xlink:title", c.title.as_str()), ("name", ""), ("ID", c.id.as_str())],
+        );
         d.open("metadata", &[("inherited", "true")]);
         d.text_element("dataType", &[], if c.kind == "grid" { "Grid" } else { "Swath" });
         d.empty("property", &[("name", "granules"), ("value", &c.granules.to_string())]);
@@ -113,7 +119,11 @@ pub fn collection(c: &Collection, granules: &[Granule]) -> String {
     d.open("dataset", &[("name", c.title.as_str()), ("ID", c.id.as_str())]);
     d.open("metadata", &[("inherited", "true")]);
     d.text_element("serviceName", &[], "all");
-    d.text_element("dataType", &[], if c.kind == iroise_archive::model::CollectionKind::Grid { "Grid" } else { "Swath" });
+    d.text_element(
+        "dataType",
+        &[],
+        if c.kind == iroise_archive::model::CollectionKind::Grid { "Grid" } else { "Swath" },
+    );
     d.text_element("dataFormat", &[], "NetCDF-4");
     if let Some(s) = &c.summary {
         d.text_element("documentation", &[("type", "summary")], s);

@@ -32,7 +32,13 @@ pub fn parse_range(headers: &HeaderMap) -> Option<RangeSpec> {
     }
     let (a, b) = spec.split_once('-')?;
     let (a, b) = (a.trim(), b.trim());
-    let num = |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) && !s.is_empty() && s.len() <= 19 { s.parse::<u64>().ok() } else { None };
+    let num = |s: &str| {
+        if s.bytes().all(|c| c.is_ascii_digit()) && !s.is_empty() && s.len() <= 19 {
+            s.parse::<u64>().ok()
+        } else {
+            None
+        }
+    };
     match (a.is_empty(), b.is_empty()) {
         (true, false) => Some(RangeSpec::Suffix { len: num(b)? }),
         (false, true) => Some(RangeSpec::From { start: num(a)?, end: None }),
@@ -87,10 +93,15 @@ mod tests {
 
     #[test]
     fn single_ranges_parse_and_others_are_ignored() {
-        assert_eq!(parse_range(&h(header::RANGE, "bytes=100-199")), Some(RangeSpec::From { start: 100, end: Some(199) }));
+        assert_eq!(
+            parse_range(&h(header::RANGE, "bytes=100-199")),
+            Some(RangeSpec::From { start: 100, end: Some(199) })
+        );
         assert_eq!(parse_range(&h(header::RANGE, "bytes=5-")), Some(RangeSpec::From { start: 5, end: None }));
         assert_eq!(parse_range(&h(header::RANGE, "bytes=-50")), Some(RangeSpec::Suffix { len: 50 }));
-        for ignored in ["bytes=1-2,4-5", "items=1-2", "bytes=-", "bytes=a-b", "bytes=99999999999999999999-", "bytes=+1-2"] {
+        for ignored in
+            ["bytes=1-2,4-5", "items=1-2", "bytes=-", "bytes=a-b", "bytes=99999999999999999999-", "bytes=+1-2"]
+        {
             assert_eq!(parse_range(&h(header::RANGE, ignored)), None, "{ignored}");
         }
     }

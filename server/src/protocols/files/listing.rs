@@ -23,7 +23,14 @@ pub async fn root(axum::extract::State(state): axum::extract::State<AppState>) -
         .config
         .collections
         .iter()
-        .map(|c| Entry { name: format!("{}/", c.id), href: format!("/files/{}/", c.id), is_dir: true, size: None, modified: None, sha256: None })
+        .map(|c| Entry {
+            name: format!("{}/", c.id),
+            href: format!("/files/{}/", c.id),
+            is_dir: true,
+            size: None,
+            modified: None,
+            sha256: None,
+        })
         .collect();
     render(&state, "", entries)
 }
@@ -38,7 +45,14 @@ pub async fn directory(state: &AppState, path: &str) -> Result<Response, AppErro
     let mut entries = Vec::new();
     for e in state.storage.list(Some(&key)).await? {
         entries.push(match e {
-            ListEntry::Dir { name } => Entry { href: format!("/files/{key}/{name}/"), name: format!("{name}/"), is_dir: true, size: None, modified: None, sha256: None },
+            ListEntry::Dir { name } => Entry {
+                href: format!("/files/{key}/{name}/"),
+                name: format!("{name}/"),
+                is_dir: true,
+                size: None,
+                modified: None,
+                sha256: None,
+            },
             ListEntry::File { name, meta } => {
                 let file_key = key.join(&name)?;
                 Entry {
@@ -57,6 +71,8 @@ pub async fn directory(state: &AppState, path: &str) -> Result<Response, AppErro
 
 fn render(state: &AppState, path: &str, entries: Vec<Entry>) -> Result<Response, AppError> {
     let parent = path.rsplit_once('/').map_or("/files/".to_owned(), |(p, _)| format!("/files/{p}/"));
-    let html = state.templates.render("listing.html", minijinja::context! { path, parent, entries => minijinja::value::Serde(&entries) })?;
+    let html = state
+        .templates
+        .render("listing.html", minijinja::context! { path, parent, entries => minijinja::value::Serde(&entries) })?;
     Ok(Html(html).into_response())
 }

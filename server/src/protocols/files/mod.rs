@@ -20,7 +20,10 @@ use iroise_archive::{ArchiveError, storage::ObjectKey};
 use crate::{error::AppError, metrics::CollectionLabels, state::AppState};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/files", get(listing::root)).route("/files/", get(listing::root)).route("/files/{*path}", get(download))
+    Router::new()
+        .route("/files", get(listing::root))
+        .route("/files/", get(listing::root))
+        .route("/files/{*path}", get(download))
 }
 
 /// What we know of a file beyond its size and date: its sha256 from the catalog, when it is a
@@ -30,12 +33,11 @@ async fn checksum(state: &AppState, key: &ObjectKey) -> Result<Option<String>, A
         return Ok(Some(g.sha256.clone()));
     }
     let (collection, name) = (key.as_str().split('/').next().unwrap_or_default(), key.file_name());
-    if key.as_str().contains("/originals/") {
-        if let Some(g) = state.catalog.granule_by_name(collection, name).await? {
-            if g.provenance.original_key.as_deref() == Some(key.as_str()) {
-                return Ok(Some(g.provenance.source_sha256.clone()));
-            }
-        }
+    if key.as_str().contains("/originals/")
+        && let Some(g) = state.catalog.granule_by_name(collection, name).await?
+        && g.provenance.original_key.as_deref() == Some(key.as_str())
+    {
+        return Ok(Some(g.provenance.source_sha256.clone()));
     }
     Ok(None)
 }
@@ -53,7 +55,11 @@ fn header_value(s: &str) -> Result<HeaderValue, AppError> {
     HeaderValue::from_str(s).map_err(|_| AppError::bad_parameter("path", "file name is not a valid header value"))
 }
 
-async fn download(State(state): State<AppState>, Path(path): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn download(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if path.ends_with('/') {
         return listing::directory(&state, path.trim_end_matches('/')).await;
     }
@@ -73,7 +79,11 @@ async fn download(State(state): State<AppState>, Path(path): Path<String>, heade
     let sha = checksum(&state, &key).await?;
     let etag = match &sha {
         Some(s) => format!("\"{s}\""),
-        None => format!("\"{:x}-{:x}\"", meta.size, meta.modified.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())),
+        None => format!(
+            "\"{:x}-{:x}\"",
+            meta.size,
+            meta.modified.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+        ),
     };
     let last_modified = httpdate::fmt_http_date(meta.modified);
     let mut res_headers = HeaderMap::new();
@@ -83,7 +93,8 @@ async fn download(State(state): State<AppState>, Path(path): Path<String>, heade
     if conditional::not_modified(&headers, &etag, meta.modified) {
         return Ok((StatusCode::NOT_MODIFIED, res_headers).into_response());
     }
-    let range = conditional::parse_range(&headers).filter(|_| conditional::if_range_allows(&headers, &etag, meta.modified));
+    let range =
+        conditional::parse_range(&headers).filter(|_| conditional::if_range_allows(&headers, &etag, meta.modified));
     let range = match range.map(|r| r.resolve(meta.size)) {
         Some(None) => return Err(AppError::RangeNotSatisfiable { size: meta.size }),
         Some(Some(r)) => Some(r),
@@ -98,7 +109,8 @@ async fn download(State(state): State<AppState>, Path(path): Path<String>, heade
     }
     let (status, len) = match object.range {
         Some(r) => {
-            res_headers.insert(header::CONTENT_RANGE, header_value(&format!("bytes {}-{}/{}", r.start, r.end, meta.size))?);
+            res_headers
+                .insert(header::CONTENT_RANGE, header_value(&format!("bytes {}-{}/{}", r.start, r.end, meta.size))?);
             (StatusCode::PARTIAL_CONTENT, r.len())
         }
         None => (StatusCode::OK, meta.size),
