@@ -18,7 +18,9 @@ use crate::{
 
 pub fn init_logging(format: Option<crate::cli::LogFormatArg>) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal, never in files or pipes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format.map(LogFormat::from) {
         Some(LogFormat::Json) => builder.json().init(),
         _ => builder.init(),
