@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Install what building and testing iroise needs, and only what is missing.
 #
-#   scripts/setup.sh                 apt packages + the Python venv at /.venv
+#   scripts/setup.sh                 apt packages + the Python venv at /.venv + tests/web npm packages
 #   scripts/setup.sh --python-only   the Python venv only (used by the test harness)
+#   scripts/setup.sh --web-only      the npm packages of tests/web only (used by the test harness)
 #
 # Quiet when there is nothing to do; says what it installs otherwise. Safe to run again.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-apt_packages=(build-essential pkg-config libnetcdf-dev netcdf-bin curl python3-venv)
+# gdal-bin: gdal_translate/gdalinfo (WMS and WMTS drivers) for the map tests; libgdal-dev: the
+# server links GDAL for polar projections; chromium: the browser the Leaflet test drives.
+apt_packages=(build-essential pkg-config libnetcdf-dev netcdf-bin curl python3-venv gdal-bin libgdal-dev chromium)
+# Node 20+ and npm may come from elsewhere (nodesource, nvm): only install Debian's when absent.
+command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 venv="$repo/.venv"
 requirements="$repo/tests/python/requirements.txt"
+web="$repo/tests/web"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -67,9 +73,28 @@ install_python_venv() {
     printf '%s\n' "$want" >"$venv/.requirements.sha256"
 }
 
+# `npm ci` into tests/web/node_modules when it is missing or package-lock.json changed. Never a
+# browser download: playwright-core drives Debian's /usr/bin/chromium.
+install_web_packages() {
+    if ! command -v npm >/dev/null 2>&1; then
+        say "npm is required for the browser tests: install nodejs and npm"
+        exit 1
+    fi
+    local want have="" stamp="$web/node_modules/.package-lock.sha256"
+    want="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
+    [ -f "$stamp" ] && have="$(cat "$stamp")"
+    if [ -d "$web/node_modules" ] && [ "$want" = "$have" ]; then
+        return
+    fi
+    say "installing npm packages from tests/web/package-lock.json into tests/web/node_modules"
+    (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+    printf '%s\n' "$want" >"$stamp"
+}
+
 case "${1:-}" in
-    "") install_apt_packages; install_python_venv ;;
+    "") install_apt_packages; install_python_venv; install_web_packages ;;
     --python-only) install_python_venv ;;
-    -h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --web-only) install_web_packages ;;
+    -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown option: $1 (try --help)"; exit 2 ;;
 esac

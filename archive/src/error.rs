@@ -48,6 +48,9 @@ pub enum ArchiveError {
     #[error("variable {variable:?} not found in {path}")]
     UnknownVariable { path: PathBuf, variable: String },
 
+    #[error("variable {variable:?} in {path} is not on a latitude/longitude grid")]
+    NotAGrid { path: PathBuf, variable: String },
+
     #[error("time index {index} out of range for variable {variable:?} in {path} ({len} steps)")]
     TimeIndexOutOfRange { path: PathBuf, variable: String, index: usize, len: usize },
 

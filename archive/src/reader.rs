@@ -71,3 +71,61 @@ pub fn read_decoded(path: &Path, variable: &str, time_index: Option<usize>) -> R
 pub async fn read_decoded_async(path: PathBuf, variable: String, time_index: Option<usize>) -> Result<DecodedArray> {
     tokio::task::spawn_blocking(move || read_decoded(&path, &variable, time_index)).await?
 }
+
+/// A 2D slab of a gridded variable with its coordinate axes, as map rendering needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridSlab {
+    /// Longitudes of the columns, ascending (harmonised granules).
+    pub lon: Vec<f64>,
+    /// Latitudes of the rows, ascending.
+    pub lat: Vec<f64>,
+    /// `lat.len()` rows of `lon.len()` values.
+    pub array: DecodedArray,
+}
+
+impl GridSlab {
+    pub fn weight(&self) -> usize {
+        self.array.weight() + (self.lon.len() + self.lat.len()) * std::mem::size_of::<f64>()
+    }
+}
+
+/// Reads the 2D horizontal slab of `variable` at `time_index` (other extra dimensions, such as
+/// depth, at index 0), with its latitude and longitude axes.
+pub fn read_grid(path: &Path, variable: &str, time_index: Option<usize>) -> Result<GridSlab> {
+    let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
+    let var = file
+        .variable(variable)
+        .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;
+    let dims: Vec<(String, usize)> = var.dimensions().iter().map(|d| (d.name(), d.len())).collect();
+    if dims.len() < 2 {
+        return Err(ArchiveError::NotAGrid { path: path.to_owned(), variable: variable.to_owned() });
+    }
+    let axis = |dim: &str, role: nc::CoordRole| -> Result<Vec<f64>> {
+        let v = file
+            .variable(dim)
+            .filter(|v| nc::coord_role(v) == Some(role))
+            .ok_or_else(|| ArchiveError::NotAGrid { path: path.to_owned(), variable: variable.to_owned() })?;
+        nc::read_raw_f64(&v, ..).map_err(|e| ArchiveError::netcdf(path, Some(dim), e))
+    };
+    let (ydim, xdim) = (&dims[dims.len() - 2], &dims[dims.len() - 1]);
+    let lat = axis(&ydim.0, nc::CoordRole::Latitude)?;
+    let lon = axis(&xdim.0, nc::CoordRole::Longitude)?;
+    let mut extents = Vec::new();
+    for (name, len) in &dims[..dims.len() - 2] {
+        let i = if nc::is_time_dim(&file, name) { time_index.unwrap_or(0) } else { 0 };
+        if i >= *len {
+            return Err(ArchiveError::TimeIndexOutOfRange {
+                path: path.to_owned(),
+                variable: variable.to_owned(),
+                index: i,
+                len: *len,
+            });
+        }
+        extents.push(Extent::from(i));
+    }
+    extents.push(Extent::from(..));
+    extents.push(Extent::from(..));
+    let values = nc::read_decoded_f32(&var, extents).map_err(|e| ArchiveError::netcdf(path, Some(variable), e))?;
+    let array = DecodedArray { dims: vec![ydim.0.clone(), xdim.0.clone()], shape: vec![ydim.1, xdim.1], values };
+    Ok(GridSlab { lon, lat, array })
+}

@@ -20,7 +20,7 @@ impl Axis {
     /// Builds an axis from ascending cell centres; evenly spaced within 1% of a step becomes
     /// [`Axis::Regular`].
     pub fn new(centres: &[f64]) -> Option<Self> {
-        if centres.is_empty() || centres.windows(2).any(|w| !(w[1] > w[0])) || centres.iter().any(|c| !c.is_finite()) {
+        if centres.is_empty() || centres.iter().any(|c| !c.is_finite()) || centres.windows(2).any(|w| w[1] <= w[0]) {
             return None;
         }
         let n = centres.len();
@@ -144,7 +144,22 @@ impl RegularGrid {
     }
 
     pub fn col(&self, lon: f64) -> Option<usize> {
-        self.lon.nearest(self.normalize_lon(lon))
+        if !lon.is_finite() {
+            return None;
+        }
+        match (self.wraps, &self.lon) {
+            // Modular arithmetic: no longitude falls between the last cell and the first, however
+            // the float32 axis values round at the seam.
+            (true, Axis::Regular { start, step, n }) => {
+                let x = ((lon - start) / step + 0.5).rem_euclid(*n as f64);
+                Some((x.floor() as usize).min(n - 1))
+            }
+            (true, Axis::Irregular { .. }) => {
+                let v = self.normalize_lon(lon);
+                self.lon.nearest(v).or_else(|| self.lon.nearest(v - 360.0)).or_else(|| self.lon.nearest(v + 360.0))
+            }
+            (false, _) => self.lon.nearest(self.normalize_lon(lon)),
+        }
     }
 
     pub fn row(&self, lat: f64) -> Option<usize> {
@@ -213,6 +228,20 @@ mod tests {
         assert!(!regional.wraps);
         assert_eq!(regional.col(350.0), Some(0));
         assert_eq!(regional.col(20.6), None);
+    }
+
+    #[test]
+    fn the_seam_of_a_float32_global_axis_has_no_gap() {
+        // GHRSST-style 0.1 degree axis stored as float32, as read back from a granule.
+        let lon: Vec<f64> = (0..3600).map(|i| f64::from((-179.95 + 0.1 * f64::from(i)) as f32)).collect();
+        let lat: Vec<f64> = (0..1800).map(|i| f64::from((-89.95 + 0.1 * f64::from(i)) as f32)).collect();
+        let g = RegularGrid::new(&lon, &lat).unwrap();
+        assert!(g.wraps);
+        for x in [-180.0, 180.0, -179.999_999_9, 179.999_999_9, -180.000_000_1] {
+            let c = g.col(x).unwrap_or_else(|| panic!("no column for {x}"));
+            assert!(c == 0 || c == 3599, "{x} -> {c}");
+        }
+        assert_eq!(g.col(f64::NAN), None);
     }
 
     #[test]

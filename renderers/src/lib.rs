@@ -12,8 +12,11 @@
 //! - [`palette::Palette`] and [`style::Style`]: value -> colour index, with ranges, log scale,
 //!   colour bands, out-of-range colours and opacity.
 //! - [`png`]: 8-bit palette PNG with transparency and fast deflate.
+//! - [`legend::render_legend`]: a style's colour bar with labelled ticks, for WMS
+//!   GetLegendGraphic.
 
 pub mod grid;
+pub mod legend;
 pub mod palette;
 pub mod png;
 pub mod resample;

@@ -97,18 +97,7 @@ impl Style {
     /// The colour-table index of a value.
     #[inline]
     pub fn index(&self, v: f32) -> u8 {
-        if v.is_nan() {
-            return Self::NODATA;
-        }
-        let v = f64::from(v);
-        if v < self.min || (self.log && v <= 0.0) {
-            return if self.below == Beyond::Extend { 1 } else { self.below_index() };
-        }
-        if v > self.max {
-            return if self.above == Beyond::Extend { self.bands as u8 } else { self.above_index() };
-        }
-        let band = (self.position(v) * f64::from(self.bands)).floor() as i64;
-        1 + band.clamp(0, i64::from(self.bands) - 1) as u8
+        Classifier::new(self).index(v)
     }
 
     /// The colour table: no-data, the bands, below, above; RGBA with opacity applied.
@@ -131,7 +120,56 @@ impl Style {
 
     /// Colour-table indices of a block of values.
     pub fn classify(&self, values: &[f32]) -> Vec<u8> {
-        values.iter().map(|&v| self.index(v)).collect()
+        let c = Classifier::new(self);
+        values.iter().map(|&v| c.index(v)).collect()
+    }
+}
+
+/// The value-to-index rule with its constants worked out once, in `f32`: maps and legends both
+/// go through it, so a legend always shows the colours its map uses.
+#[derive(Debug, Clone, Copy)]
+struct Classifier {
+    /// Scale start: `min`, or `ln(min)` on a log scale.
+    lo: f32,
+    /// Bands per unit of (possibly logged) value.
+    k: f32,
+    min: f32,
+    max: f32,
+    log: bool,
+    bands: i32,
+    below: u8,
+    above: u8,
+}
+
+impl Classifier {
+    fn new(s: &Style) -> Self {
+        let (lo, hi) = if s.log { (s.min.ln(), s.max.ln()) } else { (s.min, s.max) };
+        Self {
+            lo: lo as f32,
+            k: (f64::from(s.bands) / (hi - lo)) as f32,
+            min: s.min as f32,
+            max: s.max as f32,
+            log: s.log,
+            bands: i32::from(s.bands),
+            below: if s.below == Beyond::Extend { 1 } else { s.below_index() },
+            above: if s.above == Beyond::Extend { s.bands as u8 } else { s.above_index() },
+        }
+    }
+
+    #[inline]
+    fn index(&self, v: f32) -> u8 {
+        if v.is_nan() {
+            return Style::NODATA;
+        }
+        if v < self.min || (self.log && v <= 0.0) {
+            return self.below;
+        }
+        if v > self.max {
+            return self.above;
+        }
+        let x = if self.log { v.ln() } else { v };
+        let band = ((x - self.lo) * self.k) as i32;
+        1 + band.clamp(0, self.bands - 1) as u8
     }
 }
 

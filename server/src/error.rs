@@ -12,9 +12,47 @@ use axum::{
 };
 use iroise_archive::ArchiveError;
 
+/// OGC exception codes (WMS 1.3.0 Annex E, WMTS 1.0.0 clause 8), plus the generic OWS ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OgcCode {
+    LayerNotDefined,
+    StyleNotDefined,
+    InvalidCrs,
+    InvalidFormat,
+    InvalidDimensionValue,
+    InvalidPoint,
+    OperationNotSupported,
+    MissingParameterValue,
+    InvalidParameterValue,
+    TileOutOfRange,
+}
+
+impl OgcCode {
+    /// The code as written in an exception report; `InvalidCRS` is `InvalidSRS` in WMS 1.1.1.
+    pub fn as_str(self, wms_111: bool) -> &'static str {
+        match self {
+            Self::LayerNotDefined => "LayerNotDefined",
+            Self::StyleNotDefined => "StyleNotDefined",
+            Self::InvalidCrs if wms_111 => "InvalidSRS",
+            Self::InvalidCrs => "InvalidCRS",
+            Self::InvalidFormat => "InvalidFormat",
+            Self::InvalidDimensionValue => "InvalidDimensionValue",
+            Self::InvalidPoint => "InvalidPoint",
+            Self::OperationNotSupported => "OperationNotSupported",
+            Self::MissingParameterValue => "MissingParameterValue",
+            Self::InvalidParameterValue => "InvalidParameterValue",
+            Self::TileOutOfRange => "TileOutOfRange",
+        }
+    }
+}
+
 /// An error answered to a client.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// A request an OGC service refuses, with the parameter at fault as `locator`.
+    #[error("{message}")]
+    Ogc { code: OgcCode, locator: &'static str, message: String },
+
     #[error("{what} not found")]
     NotFound { what: String },
 
@@ -23,6 +61,9 @@ pub enum AppError {
 
     #[error("requested range not satisfiable")]
     RangeNotSatisfiable { size: u64 },
+
+    #[error("rendering failed: {0}")]
+    Render(String),
 
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -43,6 +84,10 @@ impl AppError {
         Self::NotFound { what: what.into() }
     }
 
+    pub fn ogc(code: OgcCode, locator: &'static str, message: impl Into<String>) -> Self {
+        Self::Ogc { code, locator, message: message.into() }
+    }
+
     pub fn bad_parameter(param: &'static str, message: impl Into<String>) -> Self {
         Self::BadParameter { param, message: message.into() }
     }
@@ -50,6 +95,7 @@ impl AppError {
     /// The HTTP status of this error. This match is the only error-to-status mapping.
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Ogc { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -61,12 +107,12 @@ impl AppError {
                 ArchiveError::Database { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
-            Self::Template { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Template { .. } | Self::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The message a client may see.
-    fn public_message(&self) -> String {
+    pub fn public_message(&self) -> String {
         match (self.status(), self) {
             (s, _) if s.is_server_error() && s != StatusCode::SERVICE_UNAVAILABLE => "internal server error".into(),
             (StatusCode::SERVICE_UNAVAILABLE, _) => "service temporarily unavailable".into(),
@@ -115,6 +161,7 @@ mod tests {
     fn every_error_maps_to_its_status() {
         let cases: Vec<(AppError, u16)> = vec![
             (AppError::not_found("x"), 404),
+            (AppError::ogc(OgcCode::LayerNotDefined, "LAYERS", "x"), 400),
             (AppError::bad_parameter("range", "bad"), 400),
             (AppError::RangeNotSatisfiable { size: 3 }, 416),
             (AppError::Unavailable("db".into()), 503),

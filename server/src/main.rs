@@ -10,12 +10,15 @@ mod commands;
 mod config;
 mod error;
 mod extract;
+mod maps;
 mod metrics;
+mod params;
 mod protocols;
 #[cfg(test)]
 mod router_tests;
 mod state;
 mod templates;
+mod xml;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

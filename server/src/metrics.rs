@@ -30,6 +30,11 @@ pub struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    pub cache: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CollectionLabels {
     pub collection: String,
 }
@@ -41,6 +46,7 @@ pub struct Metrics {
     pub bytes_sent: Family<CollectionLabels, Counter>,
     granules: Family<CollectionLabels, Gauge>,
     archive_bytes: Family<CollectionLabels, Gauge>,
+    cache_bytes: Family<CacheLabels, Gauge>,
 }
 
 impl Metrics {
@@ -53,12 +59,18 @@ impl Metrics {
         let bytes_sent = Family::<CollectionLabels, Counter>::default();
         let granules = Family::<CollectionLabels, Gauge>::default();
         let archive_bytes = Family::<CollectionLabels, Gauge>::default();
+        let cache_bytes = Family::<CacheLabels, Gauge>::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "Time to produce response headers", durations.clone());
         registry.register("download_bytes", "File bytes sent by /files", bytes_sent.clone());
         registry.register("catalog_granules", "Granules in the catalog", granules.clone());
         registry.register("catalog_bytes", "Bytes of harmonised granules in the catalog", archive_bytes.clone());
-        Self { registry, requests, durations, bytes_sent, granules, archive_bytes }
+        registry.register(
+            "map_cache_bytes",
+            "Bytes held by the map caches (decoded arrays, rendered images)",
+            cache_bytes.clone(),
+        );
+        Self { registry, requests, durations, bytes_sent, granules, archive_bytes, cache_bytes }
     }
 }
 
@@ -89,6 +101,9 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
         m.granules.get_or_create(&labels).set(s.granules as i64);
         m.archive_bytes.get_or_create(&labels).set(s.bytes as i64);
     }
+    let (arrays, images) = state.maps.cache_bytes().await;
+    m.cache_bytes.get_or_create(&CacheLabels { cache: "arrays" }).set(i64::try_from(arrays).unwrap_or(i64::MAX));
+    m.cache_bytes.get_or_create(&CacheLabels { cache: "images" }).set(i64::try_from(images).unwrap_or(i64::MAX));
     let mut body = String::new();
     encode(&mut body, &m.registry).map_err(|e| AppError::Unavailable(format!("metrics encoding: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response())

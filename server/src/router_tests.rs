@@ -52,6 +52,7 @@ async fn state(dir: &std::path::Path) -> AppState {
         .await
         .unwrap();
     AppState {
+        maps: Arc::new(crate::maps::Maps::new(&config)),
         storage: Arc::new(LocalStorage::open(&config.archive_root).unwrap()),
         config: Arc::new(config),
         catalog: Arc::new(catalog),

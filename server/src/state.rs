@@ -8,7 +8,7 @@ use iroise_archive::{
     storage::{LocalStorage, Storage},
 };
 
-use crate::{config::Config, metrics::Metrics, templates::Templates};
+use crate::{config::Config, maps::Maps, metrics::Metrics, templates::Templates};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +17,7 @@ pub struct AppState {
     pub catalog: Arc<dyn Catalog>,
     pub templates: Arc<Templates>,
     pub metrics: Arc<Metrics>,
+    pub maps: Arc<Maps>,
 }
 
 impl AppState {
@@ -25,6 +26,7 @@ impl AppState {
         let storage = LocalStorage::open(&config.archive_root)?;
         let catalog = SqliteCatalog::connect(&config.catalog_url).await?;
         Ok(Self {
+            maps: Arc::new(Maps::new(&config)),
             config: Arc::new(config),
             storage: Arc::new(storage),
             catalog: Arc::new(catalog),

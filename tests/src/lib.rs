@@ -13,18 +13,27 @@
 //! - [`http`] has GET/HEAD helpers that return 4xx/5xx like any other answer, and raw requests
 //!   over a `TcpStream` for paths an HTTP client would normalise.
 //! - [`python`] runs the scripts in `tests/python/` with the venv that `scripts/setup.sh` makes.
+//! - [`maps`] has what the map tests share: PNG decoding to RGBA, similarity to reference
+//!   images, the colour a value should get, demo granule values read with netCDF4, and OGC
+//!   `ServiceExceptionReport` parsing.
+//! - [`web`] runs the Node scripts in `tests/web/` (playwright-core driving Debian's Chromium).
 //!
 //! Missing tools are failures with a clear message, never silent skips.
 //!
 //! Run with `scripts/test.sh` (setup, build, every test) or `cargo test -p iroise-tests`.
-//! `IROISE_BIN=/path/to/iroise` tests a prebuilt binary instead of building one. The samples
-//! cache under `tests/.cache/` is regenerated whenever the binary changes.
+//! `IROISE_BIN=/path/to/iroise` tests a prebuilt binary instead of building one;
+//! `IROISE_CHROMIUM=/path/to/chromium` picks the browser of the Leaflet test;
+//! `IROISE_UPDATE_REFERENCES=1` rewrites the reference images of `tests/reference/` (look at
+//! them before committing). Failing image tests leave their images in `target/test-artifacts/`.
+//! The samples cache under `tests/.cache/` is regenerated whenever the binary changes.
 
 pub mod demo;
 pub mod http;
 pub mod iroise;
+pub mod maps;
 pub mod python;
 pub mod server;
+pub mod web;
 
 pub use demo::{COLLECTIONS, Demo, copy_tree, nc_files, product_of, sample_files, samples_cache, temp_dir};
 pub use iroise::{describe, iroise_bin, iroise_command, run_command, run_iroise, stdout_json};
@@ -50,6 +59,8 @@ pub fn require_tool(name: &str) -> PathBuf {
     let package = match name {
         "ncdump" | "ncgen" | "nccopy" => "netcdf-bin",
         "python3" => "python3 and python3-venv",
+        "gdalinfo" | "gdal_translate" | "gdaltransform" | "gdallocationinfo" => "gdal-bin",
+        "node" => "nodejs (20 or later)",
         other => other,
     };
     panic!(

@@ -89,6 +89,10 @@ pub trait Catalog: Send + Sync + std::fmt::Debug {
 
     async fn collection_summaries(&self) -> Result<Vec<CollectionSummary>>;
 
+    /// A value that changes whenever a granule is published: (granule count, sum of versions,
+    /// highest id). Cheap, so that caches of catalog content can check it often.
+    async fn change_marker(&self) -> Result<(i64, i64, i64)>;
+
     async fn record_quarantine(&self, record: &NewQuarantine) -> Result<i64>;
 
     async fn quarantined(&self, limit: u32) -> Result<Vec<Quarantined>>;

@@ -235,6 +235,12 @@ impl Catalog for SqliteCatalog {
             .collect()
     }
 
+    async fn change_marker(&self) -> Result<(i64, i64, i64)> {
+        Ok(sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(version), 0), COALESCE(MAX(id), 0) FROM granules")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn record_quarantine(&self, q: &NewQuarantine) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO quarantine (collection, source_path, stored_path, source_sha256, reason, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -305,7 +311,9 @@ mod tests {
         let g = granule("a.nc", "2026-11-01T00:00:00Z", "2026-11-01T01:00:00Z", BBox::WORLD);
         let p1 = cat.publish(&g).await.unwrap();
         assert_eq!((p1.version, p1.outcome), (1, PublishOutcome::Inserted));
+        let m1 = cat.change_marker().await.unwrap();
         let p2 = cat.publish(&g).await.unwrap();
+        assert_ne!(cat.change_marker().await.unwrap(), m1, "an update changes the marker");
         assert_eq!((p2.id, p2.version, p2.outcome), (p1.id, 2, PublishOutcome::Updated));
         let back = cat.granule_by_name("c", "a.nc").await.unwrap().unwrap();
         assert_eq!(back.granule, g);

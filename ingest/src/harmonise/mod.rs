@@ -183,11 +183,14 @@ fn grid_geometry(layout: &Layout, lat: Vec<f64>, lon: Vec<f64>) -> Result<Geomet
     }
     let half = |v: &[f64]| if v.len() > 1 { (v[v.len() - 1] - v[0]) / (v.len() - 1) as f64 / 2.0 } else { 0.0 };
     let (hy, hx) = (half(&lat), half(&lon));
+    // Axes stored as float32 put the edges a few micro-degrees off (-179.9999969 for -180):
+    // round the extent to 1e-5 degrees, about a metre.
+    let r = |v: f64| (v * 1e5).round() / 1e5;
     let bbox = BBox {
-        west: (lon[0] - hx).max(-180.0),
-        east: (lon[lon.len() - 1] + hx).min(180.0),
-        south: (lat[0] - hy).max(-90.0),
-        north: (lat[lat.len() - 1] + hy).min(90.0),
+        west: r(lon[0] - hx).max(-180.0),
+        east: r(lon[lon.len() - 1] + hx).min(180.0),
+        south: r(lat[0] - hy).max(-90.0),
+        north: r(lat[lat.len() - 1] + hy).min(90.0),
     };
     let mut maps = Vec::new();
     maps.extend(lat_map.map(|m| (layout.y_dim.clone(), m)));

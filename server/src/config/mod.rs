@@ -49,9 +49,27 @@ pub struct Config {
     pub keep_originals: bool,
     pub deflate_level: i32,
     pub catalog_url: String,
+    pub maps: Maps,
     pub collections: Vec<Collection>,
     /// Where the configuration was read from, for messages.
     pub source: Option<PathBuf>,
+}
+
+/// Map rendering settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Maps {
+    pub max_image_size: u32,
+    pub array_cache_bytes: u64,
+    pub tile_cache_bytes: u64,
+    pub max_age_secs: u64,
+}
+
+/// A variable's default map style, as configured.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VariableStyle {
+    pub palette: Option<String>,
+    pub range: Option<(f64, f64)>,
+    pub log: bool,
 }
 
 /// A collection as declared in the configuration.
@@ -62,6 +80,7 @@ pub struct Collection {
     pub summary: Option<String>,
     pub kind: CollectionKind,
     pub pattern: Option<glob::Pattern>,
+    pub styles: BTreeMap<String, VariableStyle>,
 }
 
 impl Config {
@@ -147,12 +166,33 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
             .pattern
             .map(|p| glob::Pattern::new(&p).map_err(|e| invalid(format!("collections.{id}.pattern"), e.to_string())))
             .transpose()?;
+        let mut styles = BTreeMap::new();
+        for (name, v) in c.variables {
+            let key = |k: &str| format!("collections.{id}.variables.{name}.{k}");
+            if let Some(p) = &v.palette
+                && iroise_renderers::palette::get(p).is_none()
+            {
+                return Err(invalid(key("palette"), format!("unknown palette {p:?}")));
+            }
+            let range = match v.range {
+                Some([lo, hi]) if lo.is_finite() && hi.is_finite() && lo < hi && (!v.log || lo > 0.0) => Some((lo, hi)),
+                Some([lo, hi]) => {
+                    return Err(invalid(
+                        key("range"),
+                        format!("needs finite min < max (min > 0 with log), got [{lo}, {hi}]"),
+                    ));
+                }
+                None => None,
+            };
+            styles.insert(name, VariableStyle { palette: v.palette, range, log: v.log });
+        }
         collections.push(Collection {
             title: c.title.unwrap_or_else(|| id.clone()),
             id,
             summary: c.summary,
             kind,
             pattern,
+            styles,
         });
     }
     Ok(Config {
@@ -165,6 +205,15 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
         keep_originals: raw.archive.keep_originals,
         deflate_level: raw.archive.deflate_level,
         catalog_url,
+        maps: Maps {
+            max_image_size: match raw.maps.max_image_size {
+                n @ 16..=16384 => n,
+                n => return Err(invalid("maps.max_image_size", format!("must be 16 to 16384, got {n}"))),
+            },
+            array_cache_bytes: raw.maps.array_cache_mb.saturating_mul(1 << 20),
+            tile_cache_bytes: raw.maps.tile_cache_mb.saturating_mul(1 << 20),
+            max_age_secs: raw.maps.max_age_secs,
+        },
         collections,
         source: file.map(Path::to_owned),
     })

@@ -10,7 +10,37 @@ pub struct RawConfig {
     pub server: ServerRaw,
     pub archive: ArchiveRaw,
     pub catalog: CatalogRaw,
+    pub maps: MapsRaw,
     pub collections: BTreeMap<String, CollectionRaw>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapsRaw {
+    /// Largest WIDTH or HEIGHT of a map image.
+    pub max_image_size: u32,
+    /// Decoded arrays kept in memory, in MiB.
+    pub array_cache_mb: u64,
+    /// Rendered images kept in memory, in MiB.
+    pub tile_cache_mb: u64,
+    /// Cache-Control max-age of rendered images, in seconds.
+    pub max_age_secs: u64,
+}
+
+impl Default for MapsRaw {
+    fn default() -> Self {
+        Self { max_image_size: 4096, array_cache_mb: 512, tile_cache_mb: 256, max_age_secs: 3600 }
+    }
+}
+
+/// Default map style of one variable.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VariableStyleRaw {
+    pub palette: Option<String>,
+    /// `[min, max]` in the variable's physical units.
+    pub range: Option<[f64; 2]>,
+    pub log: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,4 +113,6 @@ pub struct CollectionRaw {
     pub kind: String,
     /// Glob on file names that routes files to this collection at ingest.
     pub pattern: Option<String>,
+    /// Default map styles by variable name.
+    pub variables: BTreeMap<String, VariableStyleRaw>,
 }

@@ -4,3 +4,6 @@
 pub mod catalog;
 pub mod files;
 pub mod landing;
+pub mod tiles;
+pub mod wms;
+pub mod wmts;

@@ -1,48 +1,32 @@
 //! InvCatalog 1.0.1 documents, written with quick-xml so that every name and value is escaped.
 
 use iroise_archive::model::{BBox, Granule, TimeRange};
-use quick_xml::{
-    Writer,
-    events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event},
-};
 
-use crate::{config::Collection, protocols::landing::CollectionView};
+use crate::{config::Collection, protocols::landing::CollectionView, xml::XmlDoc};
 
 const NS: &str = "http://www.unidata.ucar.edu/namespaces/thredds/InvCatalog/v1.0";
 const XLINK: &str = "http://www.w3.org/1999/xlink";
 
 struct Doc {
-    w: Writer<Vec<u8>>,
+    x: XmlDoc,
+}
+
+impl std::ops::Deref for Doc {
+    type Target = XmlDoc;
+    fn deref(&self) -> &XmlDoc {
+        &self.x
+    }
+}
+
+impl std::ops::DerefMut for Doc {
+    fn deref_mut(&mut self) -> &mut XmlDoc {
+        &mut self.x
+    }
 }
 
 impl Doc {
     fn new() -> Self {
-        let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-        // Writing into a Vec cannot fail.
-        let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        Self { w }
-    }
-
-    fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
-        let mut e = BytesStart::new(name);
-        e.extend_attributes(attrs.iter().copied());
-        let _ = self.w.write_event(Event::Start(e));
-    }
-
-    fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
-        let mut e = BytesStart::new(name);
-        e.extend_attributes(attrs.iter().copied());
-        let _ = self.w.write_event(Event::Empty(e));
-    }
-
-    fn close(&mut self, name: &str) {
-        let _ = self.w.write_event(Event::End(BytesEnd::new(name)));
-    }
-
-    fn text_element(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
-        self.open(name, attrs);
-        let _ = self.w.write_event(Event::Text(BytesText::new(text)));
-        self.close(name);
+        Self { x: XmlDoc::new() }
     }
 
     fn catalog(&mut self, name: &str) {
@@ -59,7 +43,7 @@ impl Doc {
 
     fn finish(mut self) -> String {
         self.close("catalog");
-        String::from_utf8_lossy(&self.w.into_inner()).into_owned()
+        self.x.finish()
     }
 
     fn time_coverage(&mut self, t: &TimeRange) {

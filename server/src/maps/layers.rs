@@ -1,0 +1,288 @@
+//! Map layers: one per variable of each grid collection, named `{collection}/{variable}`, with
+//! its time steps (every granule's), extent and default style. Built from the catalog and
+//! rebuilt when the catalog changes.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use iroise_archive::model::{BBox, CollectionKind, Granule, TimeRange, VariableInfo};
+use iroise_renderers::palette::{self, Palette};
+
+use crate::{config::Config, error::AppError, error::OgcCode};
+
+/// The granule a time step lives in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GranuleRef {
+    pub id: i64,
+    pub version: i64,
+    pub key: String,
+    pub name: String,
+}
+
+/// One time step of a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub time: DateTime<Utc>,
+    /// Index of the step in its granule's time dimension.
+    pub index: usize,
+    pub coverage: TimeRange,
+    pub granule: Arc<GranuleRef>,
+}
+
+/// A layer's default style: configured, or derived from the variable's metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefaultStyle {
+    pub palette: &'static Palette,
+    /// `None`: a robust range of the data in view.
+    pub range: Option<(f64, f64)>,
+    pub log: bool,
+    /// Centre an automatic range on zero (velocity components).
+    pub symmetric: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub name: String,
+    pub collection: String,
+    pub collection_title: String,
+    pub title: String,
+    pub abstract_text: Option<String>,
+    pub variable: VariableInfo,
+    pub bbox: BBox,
+    /// Sorted by time.
+    pub steps: Vec<Step>,
+    pub default_style: DefaultStyle,
+}
+
+impl Layer {
+    /// The step for a requested time: the step whose granule covers `t` (half-open), else the
+    /// nearest step, as ncWMS resolves times; `None` for the latest. A time beyond the layer's
+    /// extent by more than half a step is an `InvalidDimensionValue`.
+    pub fn pick(&self, t: Option<DateTime<Utc>>) -> Result<&Step, AppError> {
+        let (first, last) = match (self.steps.first(), self.steps.last()) {
+            (Some(f), Some(l)) => (f, l),
+            _ => {
+                return Err(AppError::ogc(
+                    OgcCode::InvalidDimensionValue,
+                    "TIME",
+                    format!("layer {} has no data yet", self.name),
+                ));
+            }
+        };
+        let Some(t) = t else { return Ok(last) };
+        let tolerance = self.half_step();
+        if t < first.coverage.start.min(first.time) - tolerance || t > last.coverage.end.max(last.time) + tolerance {
+            return Err(AppError::ogc(
+                OgcCode::InvalidDimensionValue,
+                "TIME",
+                format!(
+                    "{} is outside the time extent of {} ({} to {})",
+                    iso(t),
+                    self.name,
+                    iso(first.time),
+                    iso(last.time)
+                ),
+            ));
+        }
+        if let Some(s) = self.steps.iter().rev().find(|s| s.coverage.start <= t && t < s.coverage.end) {
+            return Ok(s);
+        }
+        let i = self.steps.partition_point(|s| s.time < t);
+        let candidates = [i.checked_sub(1), Some(i)];
+        Ok(candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.steps.get(i))
+            .min_by_key(|s| (s.time - t).num_milliseconds().abs())
+            .unwrap_or(last))
+    }
+
+    fn half_step(&self) -> chrono::Duration {
+        let mut gaps: Vec<i64> = self.steps.windows(2).map(|w| (w[1].time - w[0].time).num_seconds()).collect();
+        gaps.sort_unstable();
+        let median = gaps.get(gaps.len() / 2).copied().unwrap_or(86400);
+        chrono::Duration::seconds(median.max(1) / 2)
+    }
+
+    /// Distinct time steps, for capabilities.
+    pub fn times(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        self.steps.iter().map(|s| s.time)
+    }
+}
+
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// All layers, by name and in display order.
+#[derive(Debug, Default)]
+pub struct LayerIndex {
+    pub layers: Vec<Arc<Layer>>,
+    by_name: HashMap<String, Arc<Layer>>,
+}
+
+impl LayerIndex {
+    pub fn get(&self, name: &str) -> Result<&Arc<Layer>, AppError> {
+        self.by_name
+            .get(name)
+            .ok_or_else(|| AppError::ogc(OgcCode::LayerNotDefined, "LAYERS", format!("no layer named {name:?}")))
+    }
+
+    /// Builds the index from every grid collection's granules (sorted by time).
+    pub fn build(config: &Config, granules: &HashMap<String, Vec<Granule>>) -> Self {
+        let mut layers = Vec::new();
+        for c in config.collections.iter().filter(|c| c.kind == CollectionKind::Grid) {
+            let Some(gs) = granules.get(&c.id).filter(|g| !g.is_empty()) else { continue };
+            let Some(latest) = gs.iter().max_by_key(|g| (g.time.start, g.id)) else { continue };
+            let bbox = union_bbox(gs.iter().map(|g| g.bbox));
+            for v in latest.variables.iter().filter(|v| v.shape.len() >= 2) {
+                let mut steps: Vec<Step> = Vec::new();
+                for g in gs.iter().filter(|g| g.variables.iter().any(|gv| gv.name == v.name)) {
+                    let granule =
+                        Arc::new(GranuleRef { id: g.id, version: g.version, key: g.key.clone(), name: g.name.clone() });
+                    for (index, &time) in g.time_steps.iter().enumerate() {
+                        steps.push(Step { time, index, coverage: g.time, granule: granule.clone() });
+                    }
+                }
+                steps.sort_by_key(|s| (s.time, s.granule.id));
+                let configured = c.styles.get(&v.name);
+                let layer = Layer {
+                    name: format!("{}/{}", c.id, v.name),
+                    collection: c.id.clone(),
+                    collection_title: c.title.clone(),
+                    title: v.long_name.clone().unwrap_or_else(|| v.name.clone()),
+                    abstract_text: v.standard_name.clone().map(|s| match &v.units {
+                        Some(u) => format!("{s} ({u})"),
+                        None => s,
+                    }),
+                    default_style: default_style(v, configured),
+                    variable: v.clone(),
+                    bbox,
+                    steps,
+                };
+                layers.push(Arc::new(layer));
+            }
+        }
+        let by_name = layers.iter().map(|l| (l.name.clone(), l.clone())).collect();
+        Self { layers, by_name }
+    }
+}
+
+fn union_bbox(boxes: impl Iterator<Item = BBox>) -> BBox {
+    boxes
+        .reduce(|a, b| {
+            if a.crosses_antimeridian() || b.crosses_antimeridian() {
+                BBox { west: -180.0, east: 180.0, south: a.south.min(b.south), north: a.north.max(b.north) }
+            } else {
+                BBox {
+                    west: a.west.min(b.west),
+                    east: a.east.max(b.east),
+                    south: a.south.min(b.south),
+                    north: a.north.max(b.north),
+                }
+            }
+        })
+        .unwrap_or(BBox::WORLD)
+}
+
+/// Configured style first; then the valid range; then the CF standard name picks the palette.
+fn default_style(v: &VariableInfo, configured: Option<&crate::config::VariableStyle>) -> DefaultStyle {
+    let standard = v.standard_name.as_deref().unwrap_or_default();
+    let (name, symmetric) = if standard.contains("temperature") {
+        ("thermal", false)
+    } else if standard.contains("sea_ice") {
+        ("ice", false)
+    } else if standard.contains("eastward") || standard.contains("northward") || standard.contains("anomaly") {
+        ("balance", true)
+    } else if standard.contains("speed") {
+        ("speed", false)
+    } else if standard.contains("salinity") {
+        ("haline", false)
+    } else if standard.contains("chlorophyll") {
+        ("algae", false)
+    } else if standard.contains("depth") || standard.contains("altitude") {
+        ("deep", false)
+    } else if standard.contains("error") {
+        ("amp", false)
+    } else {
+        ("viridis", false)
+    };
+    let fallback = palette::get(name).or_else(|| palette::all().first()).unwrap_or_else(|| unreachable_palette());
+    let palette = configured.and_then(|c| c.palette.as_deref()).and_then(palette::get).unwrap_or(fallback);
+    let range = configured.and_then(|c| c.range).or(match (v.valid_min, v.valid_max) {
+        (Some(lo), Some(hi)) if lo < hi => Some((lo, hi)),
+        _ => None,
+    });
+    DefaultStyle { palette, range, log: configured.is_some_and(|c| c.log), symmetric }
+}
+
+/// The palette tables are compiled in and the unit tests check they are present; this only
+/// exists so that the code has no panic path.
+fn unreachable_palette() -> &'static Palette {
+    static EMPTY: std::sync::OnceLock<Palette> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Palette { name: "gray", colors: vec![[0, 0, 0], [255, 255, 255]] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
+    }
+
+    fn layer() -> Layer {
+        let g = Arc::new(GranuleRef { id: 1, version: 1, key: "k".into(), name: "n".into() });
+        let steps = (1..=3)
+            .map(|d| Step {
+                time: t(d, 12),
+                index: 0,
+                coverage: TimeRange { start: t(d, 0), end: t(d + 1, 0) },
+                granule: g.clone(),
+            })
+            .collect();
+        Layer {
+            name: "c/v".into(),
+            collection: "c".into(),
+            collection_title: "C".into(),
+            title: "v".into(),
+            abstract_text: None,
+            variable: VariableInfo::default(),
+            bbox: BBox::WORLD,
+            steps,
+            default_style: default_style(&VariableInfo::default(), None),
+        }
+    }
+
+    #[test]
+    fn times_resolve_to_the_covering_or_nearest_step() {
+        let l = layer();
+        assert_eq!(l.pick(None).unwrap().time, t(3, 12), "latest by default");
+        assert_eq!(l.pick(Some(t(2, 12))).unwrap().time, t(2, 12), "exact");
+        assert_eq!(l.pick(Some(t(3, 0))).unwrap().time, t(3, 12), "covered by the day's analysis");
+        assert_eq!(l.pick(Some(t(2, 23))).unwrap().time, t(2, 12));
+        assert!(l.pick(Some(t(4, 11))).is_ok(), "within half a step of the end");
+        let e = l.pick(Some(Utc.with_ymd_and_hms(1999, 1, 1, 0, 0, 0).unwrap())).unwrap_err();
+        assert!(matches!(e, AppError::Ogc { code: OgcCode::InvalidDimensionValue, .. }));
+    }
+
+    #[test]
+    fn default_styles_follow_standard_names_and_valid_ranges() {
+        let sst = VariableInfo {
+            standard_name: Some("sea_surface_foundation_temperature".into()),
+            valid_min: Some(270.15),
+            valid_max: Some(318.15),
+            ..Default::default()
+        };
+        let s = default_style(&sst, None);
+        assert_eq!((s.palette.name, s.range), ("thermal", Some((270.15, 318.15))));
+        let u = VariableInfo { standard_name: Some("eastward_sea_water_velocity".into()), ..Default::default() };
+        let s = default_style(&u, None);
+        assert_eq!((s.palette.name, s.range, s.symmetric), ("balance", None, true));
+        let configured =
+            crate::config::VariableStyle { palette: Some("jet".into()), range: Some((0.0, 1.0)), log: true };
+        let s = default_style(&sst, Some(&configured));
+        assert_eq!((s.palette.name, s.range, s.log), ("jet", Some((0.0, 1.0)), true));
+    }
+}

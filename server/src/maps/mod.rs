@@ -1,0 +1,140 @@
+//! Map rendering shared by WMS, WMTS and XYZ tiles: layers from the catalog, time resolution,
+//! byte-bounded caches of decoded arrays and of rendered images, and the pipeline
+//! slab -> resample -> style -> palette PNG.
+
+pub mod crs;
+pub mod layers;
+mod render;
+pub mod style;
+pub mod tiles;
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use iroise_archive::{
+    catalog::{Catalog, GranuleQuery},
+    model::CollectionKind,
+};
+use iroise_renderers::grid::RegularGrid;
+use tokio::sync::Mutex;
+
+pub use layers::{Layer, LayerIndex, Step};
+pub use render::{Background, ImageRequest, Rendered};
+
+use crate::{config::Config, error::AppError};
+
+/// A decoded 2D field with its grid, as cached.
+#[derive(Debug)]
+pub struct Slab {
+    pub grid: RegularGrid,
+    pub values: Vec<f32>,
+}
+
+impl Slab {
+    fn weight(&self) -> u32 {
+        u32::try_from(self.values.len() * 4 + 4096).unwrap_or(u32::MAX)
+    }
+}
+
+/// Every input that changes a slab's values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SlabKey {
+    granule: i64,
+    version: i64,
+    variable: String,
+    time_index: usize,
+}
+
+/// How often the layer index checks the catalog for new granules.
+const INDEX_CHECK: Duration = Duration::from_secs(1);
+
+struct IndexState {
+    checked: Instant,
+    marker: (i64, i64, i64),
+    index: Arc<LayerIndex>,
+}
+
+pub struct Maps {
+    index: Mutex<Option<IndexState>>,
+    slabs: moka::future::Cache<SlabKey, Arc<Slab>>,
+    images: moka::future::Cache<String, Bytes>,
+    pub max_image_size: u32,
+    pub max_age_secs: u64,
+}
+
+impl Maps {
+    pub fn new(config: &Config) -> Self {
+        let m = &config.maps;
+        Self {
+            index: Mutex::new(None),
+            slabs: moka::future::Cache::builder()
+                .max_capacity(m.array_cache_bytes)
+                .weigher(|_k: &SlabKey, v: &Arc<Slab>| v.weight())
+                .build(),
+            images: moka::future::Cache::builder()
+                .max_capacity(m.tile_cache_bytes)
+                .weigher(|k: &String, v: &Bytes| u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX))
+                .build(),
+            max_image_size: m.max_image_size,
+            max_age_secs: m.max_age_secs,
+        }
+    }
+
+    /// The current layers, rebuilt when the catalog has changed.
+    pub async fn layers(&self, config: &Config, catalog: &dyn Catalog) -> Result<Arc<LayerIndex>, AppError> {
+        let mut guard = self.index.lock().await;
+        if let Some(s) = guard.as_ref().filter(|s| s.checked.elapsed() < INDEX_CHECK) {
+            return Ok(s.index.clone());
+        }
+        let marker = catalog.change_marker().await?;
+        if let Some(s) = guard.as_mut().filter(|s| s.marker == marker) {
+            s.checked = Instant::now();
+            return Ok(s.index.clone());
+        }
+        let mut granules = HashMap::new();
+        for c in config.collections.iter().filter(|c| c.kind == CollectionKind::Grid) {
+            let q = GranuleQuery { collection: Some(c.id.clone()), ..Default::default() };
+            granules.insert(c.id.clone(), catalog.granules(&q).await?);
+        }
+        let index = Arc::new(LayerIndex::build(config, &granules));
+        *guard = Some(IndexState { checked: Instant::now(), marker, index: index.clone() });
+        Ok(index)
+    }
+
+    /// Weighted size of the caches, for metrics and tests.
+    pub async fn cache_bytes(&self) -> (u64, u64) {
+        self.slabs.run_pending_tasks().await;
+        self.images.run_pending_tasks().await;
+        (self.slabs.weighted_size(), self.images.weighted_size())
+    }
+}
+
+/// Answers a rendered image with its validators, or 304 when the client has it.
+pub fn png_response(rendered: Rendered, max_age: u64, headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&rendered.etag).ok();
+    let cache = HeaderValue::from_str(&format!("public, max-age={max_age}")).ok();
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == rendered.etag));
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "image/png")], rendered.png).into_response()
+    };
+    if let Some(e) = etag {
+        res.headers_mut().insert(header::ETAG, e);
+    }
+    if let Some(c) = cache {
+        res.headers_mut().insert(header::CACHE_CONTROL, c);
+    }
+    res
+}

@@ -1,0 +1,150 @@
+//! The render pipeline: slab (cached) -> resample -> style -> palette PNG (cached).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use iroise_archive::{reader, storage::ObjectKey};
+use iroise_renderers::{
+    grid::RegularGrid,
+    png::encode_indexed,
+    resample::{self, Interp, Window},
+};
+use sha2::{Digest, Sha256};
+
+use super::{Maps, Slab, SlabKey, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
+use crate::{error::AppError, state::AppState};
+
+/// What fills cells without data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Background {
+    Transparent,
+    /// WMS `TRANSPARENT=FALSE`: the `BGCOLOR`, opaque.
+    Color([u8; 3]),
+}
+
+impl Background {
+    fn rgba(self) -> [u8; 4] {
+        match self {
+            Self::Transparent => [0, 0, 0, 0],
+            Self::Color([r, g, b]) => [r, g, b, 255],
+        }
+    }
+}
+
+/// One image to render.
+#[derive(Debug, Clone)]
+pub struct ImageRequest<'a> {
+    pub layer: &'a Arc<Layer>,
+    pub step: &'a Step,
+    pub crs: Crs,
+    pub window: Window,
+    pub style: &'a StyleSpec,
+    pub interp: Interp,
+    pub background: Background,
+}
+
+/// A rendered PNG and its ETag.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub png: Bytes,
+    pub etag: String,
+}
+
+impl ImageRequest<'_> {
+    /// Every input that changes the bytes: granule version, variable, time, CRS, box, size,
+    /// style, interpolation, background.
+    fn cache_key(&self) -> String {
+        let w = &self.window;
+        format!(
+            "{}|{}@{}|{}|{}|{},{},{},{}|{}x{}|{}|{:?}|{:?}",
+            self.layer.name,
+            self.step.granule.id,
+            self.step.granule.version,
+            self.step.index,
+            self.crs.code(),
+            w.minx,
+            w.miny,
+            w.maxx,
+            w.maxy,
+            w.width,
+            w.height,
+            self.style.canonical(),
+            self.interp,
+            self.background
+        )
+    }
+}
+
+impl Maps {
+    /// The decoded field of a layer at a step, read once and cached by bytes. Concurrent
+    /// requests for the same slab wait for one read.
+    pub async fn slab(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<Slab>, AppError> {
+        let key = SlabKey {
+            granule: step.granule.id,
+            version: step.granule.version,
+            variable: layer.variable.name.clone(),
+            time_index: step.index,
+        };
+        let path = state
+            .storage
+            .local_path(&ObjectKey::new(step.granule.key.clone())?)
+            .ok_or_else(|| AppError::Unavailable(format!("granule {} has no local copy", step.granule.key)))?;
+        let variable = layer.variable.name.clone();
+        let index = step.index;
+        self.slabs
+            .try_get_with(key, async move {
+                let slab = tokio::task::spawn_blocking(move || reader::read_grid(&path, &variable, Some(index)))
+                    .await
+                    .map_err(|e| AppError::Render(format!("reader task: {e}")))??;
+                let grid = RegularGrid::new(&slab.lon, &slab.lat)
+                    .ok_or_else(|| AppError::Render(format!("{} has no regular ascending grid", step.granule.key)))?;
+                Ok::<_, AppError>(Arc::new(Slab { grid, values: slab.array.values }))
+            })
+            .await
+            .map_err(|e: Arc<AppError>| Arc::try_unwrap(e).unwrap_or_else(|e| AppError::Render(e.to_string())))
+    }
+
+    /// The values of a slab resampled onto a window, NaN where there is no data.
+    pub async fn resample(
+        &self,
+        slab: Arc<Slab>,
+        crs: Crs,
+        window: Window,
+        interp: Interp,
+    ) -> Result<Vec<f32>, AppError> {
+        let work = move || -> Result<Vec<f32>, AppError> {
+            Ok(match crs.separable() {
+                Some(proj) => resample::separable(&slab.grid, &slab.values, &window, proj, interp),
+                None => {
+                    let lonlat = super::crs::pixel_lonlat(crs, &window)?;
+                    resample::per_pixel(&slab.grid, &slab.values, &lonlat, interp)
+                }
+            })
+        };
+        // Small images are cheaper inline than a hop to the blocking pool; big ones, and every
+        // GDAL call, go there.
+        if crs.separable().is_some() && window.width * window.height <= 512 * 512 {
+            work()
+        } else {
+            tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Render(format!("resample task: {e}")))?
+        }
+    }
+
+    /// Renders (or fetches from the image cache) a PNG.
+    pub async fn render(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<Rendered, AppError> {
+        let key = req.cache_key();
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(key.as_bytes()))[..32]);
+        if let Some(png) = self.images.get(&key).await {
+            return Ok(Rendered { png, etag });
+        }
+        let slab = self.slab(state, req.layer, req.step).await?;
+        let values = self.resample(slab, req.crs, req.window, req.interp).await?;
+        let style = req.style.resolve(&req.layer.default_style, &values, req.background.rgba())?;
+        let indices = style.classify(&values);
+        let table = style.color_table();
+        let (w, h) = (req.window.width as u32, req.window.height as u32);
+        let png = Bytes::from(encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))?);
+        self.images.insert(key, png.clone()).await;
+        Ok(Rendered { png, etag })
+    }
+}

@@ -1,0 +1,113 @@
+//! GetFeatureInfo: the value under a pixel, with its units, time and granule, as text, XML or
+//! JSON.
+
+use axum::{
+    http::header,
+    response::{IntoResponse, Response},
+};
+use quick_xml::escape::escape;
+
+use super::getmap::map_params;
+use crate::params::Params;
+use crate::{
+    error::{AppError, OgcCode},
+    maps::{crs::Crs, layers::iso},
+    state::AppState,
+};
+
+fn pixel(p: &Params, key: &'static str, size: usize) -> Result<usize, AppError> {
+    let v = p.required(key)?;
+    match v.trim().parse::<usize>() {
+        Ok(i) if i < size => Ok(i),
+        _ => Err(AppError::ogc(
+            OgcCode::InvalidPoint,
+            key,
+            format!("{key}={v:?} is not a pixel of the {size}-pixel image"),
+        )),
+    }
+}
+
+pub async fn get_feature_info(state: &AppState, p: &Params, wms_111: bool) -> Result<Response, AppError> {
+    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+    let format = p.get("INFO_FORMAT").unwrap_or("text/plain").trim().to_ascii_lowercase();
+    if !matches!(format.as_str(), "text/plain" | "text/xml" | "application/json") {
+        return Err(AppError::ogc(
+            OgcCode::InvalidFormat,
+            "INFO_FORMAT",
+            format!("unsupported INFO_FORMAT {format:?}; use text/plain, text/xml or application/json"),
+        ));
+    }
+    let m = map_params(p, &index, wms_111, state.maps.max_image_size, "QUERY_LAYERS")?;
+    let (ik, jk) = if wms_111 { ("X", "Y") } else { ("I", "J") };
+    let i = pixel(p, ik, m.window.width)?;
+    let j = pixel(p, jk, m.window.height)?;
+    let (x, y) = (m.window.x(i), m.window.y(j));
+    let (lon, lat) = match m.crs.separable() {
+        Some(proj) => (proj.lon(x), proj.lat(y)),
+        None => {
+            let one = iroise_renderers::resample::Window {
+                minx: x - 0.5,
+                maxx: x + 0.5,
+                miny: y - 0.5,
+                maxy: y + 0.5,
+                width: 1,
+                height: 1,
+            };
+            let crs: Crs = m.crs;
+            let ll = tokio::task::spawn_blocking(move || crate::maps::crs::pixel_lonlat(crs, &one))
+                .await
+                .map_err(|e| AppError::Render(format!("transform task: {e}")))??;
+            ll.first().copied().unwrap_or((f64::NAN, f64::NAN))
+        }
+    };
+    let slab = state.maps.slab(state, &m.layer, &m.step).await?;
+    let value = match (slab.grid.col(lon), slab.grid.row(lat)) {
+        (Some(c), Some(r)) => slab.values[r * slab.grid.nx() + c],
+        _ => f32::NAN,
+    };
+    let value = value.is_finite().then_some(f64::from(value));
+    let units = m.layer.variable.units.clone().unwrap_or_default();
+    let time = iso(m.step.time);
+    let granule = &m.step.granule;
+    let (body, content_type) = match format.as_str() {
+        "application/json" => (
+            serde_json::json!({
+                "type": "FeatureCollection",
+                "features": [{
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": {
+                        "layer": m.layer.name, "value": value, "units": units, "time": time,
+                        "granule": granule.name, "granule_id": granule.id, "granule_version": granule.version,
+                    }
+                }]
+            })
+            .to_string(),
+            "application/json",
+        ),
+        "text/xml" => (
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FeatureInfoResponse>\n  <FeatureInfo>\n    <layer>{}</layer>\n    <longitude>{lon}</longitude>\n    <latitude>{lat}</latitude>\n    <time>{time}</time>\n    <value>{}</value>\n    <units>{}</units>\n    <granule id=\"{}\" version=\"{}\">{}</granule>\n  </FeatureInfo>\n</FeatureInfoResponse>\n",
+                escape(&m.layer.name),
+                value.map_or("none".to_owned(), |v| v.to_string()),
+                escape(&units),
+                granule.id,
+                granule.version,
+                escape(&granule.name)
+            ),
+            "text/xml; charset=utf-8",
+        ),
+        _ => (
+            format!(
+                "layer: {}\nlongitude: {lon}\nlatitude: {lat}\ntime: {time}\nvalue: {}\nunits: {units}\ngranule: {} (id {}, version {})\n",
+                m.layer.name,
+                value.map_or("none".to_owned(), |v| v.to_string()),
+                granule.name,
+                granule.id,
+                granule.version
+            ),
+            "text/plain; charset=utf-8",
+        ),
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}

@@ -1,0 +1,91 @@
+//! ncWMS `GetMetadata`: `layerDetails` (units, extent, default style, palettes, dates with
+//! data), `timesteps` (the times within a day) and `minmax` (the data range in a view).
+
+use std::collections::BTreeMap;
+
+use axum::{
+    Json,
+    response::{IntoResponse, Response},
+};
+use chrono::Datelike;
+use iroise_renderers::{palette, style::robust_range};
+
+use super::getmap::map_params;
+use crate::params::Params;
+use crate::{
+    error::{AppError, OgcCode},
+    maps::layers::iso,
+    state::AppState,
+};
+
+pub async fn get_metadata(state: &AppState, p: &Params) -> Result<Response, AppError> {
+    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+    let item = p.required("ITEM")?.to_ascii_lowercase();
+    let layer_name = || {
+        p.get("LAYERNAME")
+            .or_else(|| p.get("LAYERS"))
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| AppError::ogc(OgcCode::MissingParameterValue, "LAYERNAME", "missing parameter layerName"))
+    };
+    match item.as_str() {
+        "layerdetails" => {
+            let l = index.get(layer_name()?)?;
+            let mut dates: BTreeMap<i32, BTreeMap<u32, Vec<u32>>> = BTreeMap::new();
+            for t in l.times() {
+                let days = dates.entry(t.year()).or_default().entry(t.month0()).or_default();
+                if !days.contains(&t.day()) {
+                    days.push(t.day());
+                }
+            }
+            let nearest = l.pick(p.time()?)?;
+            let b = &l.bbox;
+            Ok(Json(serde_json::json!({
+                "units": l.variable.units,
+                "bbox": [b.west, b.south, b.east, b.north],
+                "scaleRange": l.default_style.range.map(|(a, b)| [a, b]),
+                "numColorBands": iroise_renderers::style::MAX_BANDS,
+                "supportedStyles": ["default-scalar"],
+                "defaultPalette": l.default_style.palette.name,
+                "palettes": palette::all().iter().map(|p| p.name).collect::<Vec<_>>(),
+                "logScaling": l.default_style.log,
+                "datesWithData": dates,
+                "nearestTimeIso": iso(nearest.time),
+                "timeAxisUnits": "ISO8601",
+                "moreInfo": format!("/catalog/{}/catalog.html", l.collection),
+            }))
+            .into_response())
+        }
+        "timesteps" => {
+            let l = index.get(layer_name()?)?;
+            let day = p.required("DAY")?;
+            let day = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").map_err(|_| {
+                AppError::ogc(OgcCode::InvalidParameterValue, "DAY", format!("expected YYYY-MM-DD, got {day:?}"))
+            })?;
+            let steps: Vec<String> =
+                l.times().filter(|t| t.date_naive() == day).map(|t| t.format("%H:%M:%S%.3fZ").to_string()).collect();
+            Ok(Json(serde_json::json!({ "timesteps": steps })).into_response())
+        }
+        "minmax" => {
+            let m = map_params(p, &index, false, state.maps.max_image_size, "LAYERS")?;
+            let slab = state.maps.slab(state, &m.layer, &m.step).await?;
+            let values = state.maps.resample(slab, m.crs, m.window, m.interp).await?;
+            let (lo, hi) = values
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            let robust = robust_range(&values);
+            Ok(Json(serde_json::json!({
+                "min": lo.is_finite().then_some(lo),
+                "max": hi.is_finite().then_some(hi),
+                "robustMin": robust.map(|r| r.0),
+                "robustMax": robust.map(|r| r.1),
+            }))
+            .into_response())
+        }
+        other => Err(AppError::ogc(
+            OgcCode::InvalidParameterValue,
+            "ITEM",
+            format!("unknown item {other:?}; use layerDetails, timesteps or minmax"),
+        )),
+    }
+}
