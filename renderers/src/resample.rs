@@ -66,22 +66,11 @@ impl Window {
 
 /// Resamples `values` (row-major on `grid`) into `win`, NaN where there is no data.
 pub fn separable(grid: &RegularGrid, values: &[f32], win: &Window, proj: Separable, interp: Interp) -> Vec<f32> {
-    let nx = grid.nx();
-    let mut out = Vec::with_capacity(win.width * win.height);
     match interp {
-        Interp::Nearest => {
-            let cols: Vec<Option<usize>> = (0..win.width).map(|i| grid.col(proj.lon(win.x(i)))).collect();
-            for j in 0..win.height {
-                match grid.row(proj.lat(win.y(j))) {
-                    Some(r) => {
-                        let row = &values[r * nx..(r + 1) * nx];
-                        out.extend(cols.iter().map(|c| c.map_or(f32::NAN, |c| row[c])));
-                    }
-                    None => out.extend(std::iter::repeat_n(f32::NAN, win.width)),
-                }
-            }
-        }
+        Interp::Nearest => separable_nearest(grid, values, win, proj, f32::NAN),
         Interp::Bilinear => {
+            let nx = grid.nx();
+            let mut out = Vec::with_capacity(win.width * win.height);
             let cols: Vec<Option<Bracket>> = (0..win.width).map(|i| grid.col_bracket(proj.lon(win.x(i)))).collect();
             for j in 0..win.height {
                 match grid.row_bracket(proj.lat(win.y(j))) {
@@ -89,6 +78,30 @@ pub fn separable(grid: &RegularGrid, values: &[f32], win: &Window, proj: Separab
                     None => out.extend(std::iter::repeat_n(f32::NAN, win.width)),
                 }
             }
+            out
+        }
+    }
+}
+
+/// Nearest-neighbour resampling of cells of any type (values, or colour indices already
+/// classified), `nodata` outside the grid.
+pub fn separable_nearest<T: Copy>(
+    grid: &RegularGrid,
+    values: &[T],
+    win: &Window,
+    proj: Separable,
+    nodata: T,
+) -> Vec<T> {
+    let nx = grid.nx();
+    let mut out = Vec::with_capacity(win.width * win.height);
+    let cols: Vec<Option<usize>> = (0..win.width).map(|i| grid.col(proj.lon(win.x(i)))).collect();
+    for j in 0..win.height {
+        match grid.row(proj.lat(win.y(j))) {
+            Some(r) => {
+                let row = &values[r * nx..(r + 1) * nx];
+                out.extend(cols.iter().map(|c| c.map_or(nodata, |c| row[c])));
+            }
+            None => out.extend(std::iter::repeat_n(nodata, win.width)),
         }
     }
     out
@@ -97,23 +110,29 @@ pub fn separable(grid: &RegularGrid, values: &[f32], win: &Window, proj: Separab
 /// Resamples for pixels whose longitude and latitude are given (NaN for pixels outside the
 /// projection's domain).
 pub fn per_pixel(grid: &RegularGrid, values: &[f32], lonlat: &[(f64, f64)], interp: Interp) -> Vec<f32> {
+    match interp {
+        Interp::Nearest => per_pixel_nearest(grid, values, lonlat, f32::NAN),
+        Interp::Bilinear => {
+            let nx = grid.nx();
+            lonlat
+                .iter()
+                .map(|&(lon, lat)| match (grid.col_bracket(lon), grid.row_bracket(lat)) {
+                    (Some(cb), Some(rb)) if lon.is_finite() && lat.is_finite() => bilinear(values, nx, rb, cb),
+                    _ => f32::NAN,
+                })
+                .collect()
+        }
+    }
+}
+
+/// Nearest-neighbour per-pixel resampling of cells of any type.
+pub fn per_pixel_nearest<T: Copy>(grid: &RegularGrid, values: &[T], lonlat: &[(f64, f64)], nodata: T) -> Vec<T> {
     let nx = grid.nx();
     lonlat
         .iter()
-        .map(|&(lon, lat)| {
-            if !(lon.is_finite() && lat.is_finite()) {
-                return f32::NAN;
-            }
-            match interp {
-                Interp::Nearest => match (grid.col(lon), grid.row(lat)) {
-                    (Some(c), Some(r)) => values[r * nx + c],
-                    _ => f32::NAN,
-                },
-                Interp::Bilinear => match (grid.col_bracket(lon), grid.row_bracket(lat)) {
-                    (Some(cb), Some(rb)) => bilinear(values, nx, rb, cb),
-                    _ => f32::NAN,
-                },
-            }
+        .map(|&(lon, lat)| match (grid.col(lon), grid.row(lat)) {
+            (Some(c), Some(r)) if lat.is_finite() => values[r * nx + c],
+            _ => nodata,
         })
         .collect()
 }

@@ -67,7 +67,7 @@ impl Metrics {
         registry.register("catalog_bytes", "Bytes of harmonised granules in the catalog", archive_bytes.clone());
         registry.register(
             "map_cache_bytes",
-            "Bytes held by the map caches (decoded arrays, rendered images)",
+            "Bytes held by the map caches (decoded arrays, classified indices, rendered images)",
             cache_bytes.clone(),
         );
         Self { registry, requests, durations, bytes_sent, granules, archive_bytes, cache_bytes }
@@ -101,8 +101,9 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
         m.granules.get_or_create(&labels).set(s.granules as i64);
         m.archive_bytes.get_or_create(&labels).set(s.bytes as i64);
     }
-    let (arrays, images) = state.maps.cache_bytes().await;
+    let (arrays, indices, images) = state.maps.cache_bytes().await;
     m.cache_bytes.get_or_create(&CacheLabels { cache: "arrays" }).set(i64::try_from(arrays).unwrap_or(i64::MAX));
+    m.cache_bytes.get_or_create(&CacheLabels { cache: "indices" }).set(i64::try_from(indices).unwrap_or(i64::MAX));
     m.cache_bytes.get_or_create(&CacheLabels { cache: "images" }).set(i64::try_from(images).unwrap_or(i64::MAX));
     let mut body = String::new();
     encode(&mut body, &m.registry).map_err(|e| AppError::Unavailable(format!("metrics encoding: {e}")))?;

@@ -60,6 +60,7 @@ pub struct Config {
 pub struct Maps {
     pub max_image_size: u32,
     pub array_cache_bytes: u64,
+    pub index_cache_bytes: u64,
     pub tile_cache_bytes: u64,
     pub max_age_secs: u64,
 }
@@ -211,6 +212,7 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
                 n => return Err(invalid("maps.max_image_size", format!("must be 16 to 16384, got {n}"))),
             },
             array_cache_bytes: raw.maps.array_cache_mb.saturating_mul(1 << 20),
+            index_cache_bytes: raw.maps.index_cache_mb.saturating_mul(1 << 20),
             tile_cache_bytes: raw.maps.tile_cache_mb.saturating_mul(1 << 20),
             max_age_secs: raw.maps.max_age_secs,
         },

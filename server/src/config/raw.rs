@@ -21,6 +21,8 @@ pub struct MapsRaw {
     pub max_image_size: u32,
     /// Decoded arrays kept in memory, in MiB.
     pub array_cache_mb: u64,
+    /// Slabs classified into colour indices for a style, kept in memory, in MiB.
+    pub index_cache_mb: u64,
     /// Rendered images kept in memory, in MiB.
     pub tile_cache_mb: u64,
     /// Cache-Control max-age of rendered images, in seconds.
@@ -29,7 +31,7 @@ pub struct MapsRaw {
 
 impl Default for MapsRaw {
     fn default() -> Self {
-        Self { max_image_size: 4096, array_cache_mb: 512, tile_cache_mb: 256, max_age_secs: 3600 }
+        Self { max_image_size: 4096, array_cache_mb: 512, index_cache_mb: 128, tile_cache_mb: 256, max_age_secs: 3600 }
     }
 }
 

@@ -44,6 +44,14 @@ impl Slab {
     }
 }
 
+/// A slab already turned into colour-table indices for one style: tiles of that style are then
+/// a gather of bytes and a PNG encode.
+#[derive(Debug)]
+pub struct Classified {
+    pub grid: RegularGrid,
+    pub indices: Vec<u8>,
+}
+
 /// Every input that changes a slab's values.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SlabKey {
@@ -65,6 +73,8 @@ struct IndexState {
 pub struct Maps {
     index: Mutex<Option<IndexState>>,
     slabs: moka::future::Cache<SlabKey, Arc<Slab>>,
+    /// Keyed by the slab and every style input that changes the indices.
+    classified: moka::future::Cache<(SlabKey, String), Arc<Classified>>,
     images: moka::future::Cache<String, Bytes>,
     pub max_image_size: u32,
     pub max_age_secs: u64,
@@ -78,6 +88,12 @@ impl Maps {
             slabs: moka::future::Cache::builder()
                 .max_capacity(m.array_cache_bytes)
                 .weigher(|_k: &SlabKey, v: &Arc<Slab>| v.weight())
+                .build(),
+            classified: moka::future::Cache::builder()
+                .max_capacity(m.index_cache_bytes)
+                .weigher(|_k: &(SlabKey, String), v: &Arc<Classified>| {
+                    u32::try_from(v.indices.len() + 4096).unwrap_or(u32::MAX)
+                })
                 .build(),
             images: moka::future::Cache::builder()
                 .max_capacity(m.tile_cache_bytes)
@@ -109,11 +125,12 @@ impl Maps {
         Ok(index)
     }
 
-    /// Weighted size of the caches, for metrics and tests.
-    pub async fn cache_bytes(&self) -> (u64, u64) {
+    /// Weighted size of the caches (arrays, classified indices, images), for metrics.
+    pub async fn cache_bytes(&self) -> (u64, u64, u64) {
         self.slabs.run_pending_tasks().await;
+        self.classified.run_pending_tasks().await;
         self.images.run_pending_tasks().await;
-        (self.slabs.weighted_size(), self.images.weighted_size())
+        (self.slabs.weighted_size(), self.classified.weighted_size(), self.images.weighted_size())
     }
 }
 

@@ -8,10 +8,11 @@ use iroise_renderers::{
     grid::RegularGrid,
     png::encode_indexed,
     resample::{self, Interp, Window},
+    style::Style,
 };
 use sha2::{Digest, Sha256};
 
-use super::{Maps, Slab, SlabKey, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
+use super::{Classified, Maps, Slab, SlabKey, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
 use crate::{error::AppError, state::AppState};
 
 /// What fills cells without data.
@@ -130,6 +131,57 @@ impl Maps {
         }
     }
 
+    /// The slab of a layer at a step classified for `style` (indices do not depend on opacity or
+    /// the no-data colour, which live in the colour table), computed once and cached by bytes.
+    async fn classified(
+        &self,
+        state: &AppState,
+        layer: &Layer,
+        step: &Step,
+        style: &Style,
+    ) -> Result<Arc<Classified>, AppError> {
+        let slab_key = SlabKey {
+            granule: step.granule.id,
+            version: step.granule.version,
+            variable: layer.variable.name.clone(),
+            time_index: step.index,
+        };
+        let style_key = format!(
+            "{}|{}|{}|{}|{:?}|{:?}",
+            style.min,
+            style.max,
+            style.log,
+            style.bands,
+            style.below == iroise_renderers::style::Beyond::Extend,
+            style.above == iroise_renderers::style::Beyond::Extend
+        );
+        let slab = self.slab(state, layer, step).await?;
+        let style = style.clone();
+        self.classified
+            .try_get_with((slab_key, style_key), async move {
+                tokio::task::spawn_blocking(move || {
+                    Arc::new(Classified { grid: slab.grid.clone(), indices: style.classify(&slab.values) })
+                })
+                .await
+                .map_err(|e| AppError::Render(format!("classify task: {e}")))
+            })
+            .await
+            .map_err(|e: Arc<AppError>| Arc::try_unwrap(e).unwrap_or_else(|e| AppError::Render(e.to_string())))
+    }
+
+    /// Colour-table indices of a window, from a classified slab (nearest neighbour).
+    async fn gather_indices(&self, c: Arc<Classified>, crs: Crs, window: Window) -> Result<Vec<u8>, AppError> {
+        match crs.separable() {
+            Some(proj) => Ok(resample::separable_nearest(&c.grid, &c.indices, &window, proj, Style::NODATA)),
+            None => tokio::task::spawn_blocking(move || {
+                let lonlat = super::crs::pixel_lonlat(crs, &window)?;
+                Ok(resample::per_pixel_nearest(&c.grid, &c.indices, &lonlat, Style::NODATA))
+            })
+            .await
+            .map_err(|e| AppError::Render(format!("resample task: {e}")))?,
+        }
+    }
+
     /// Renders (or fetches from the image cache) a PNG.
     pub async fn render(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<Rendered, AppError> {
         let key = req.cache_key();
@@ -137,10 +189,21 @@ impl Maps {
         if let Some(png) = self.images.get(&key).await {
             return Ok(Rendered { png, etag });
         }
-        let slab = self.slab(state, req.layer, req.step).await?;
-        let values = self.resample(slab, req.crs, req.window, req.interp).await?;
-        let style = req.style.resolve(&req.layer.default_style, &values, req.background.rgba())?;
-        let indices = style.classify(&values);
+        let default = &req.layer.default_style;
+        // The usual tile: nearest neighbour and a range known before looking at the data. The
+        // slab is classified once for the style and each tile gathers bytes.
+        let (style, indices) = if req.interp == Interp::Nearest && !req.style.needs_data_range(default) {
+            let style = req.style.resolve(default, &[], req.background.rgba())?;
+            let classified = self.classified(state, req.layer, req.step, &style).await?;
+            let indices = self.gather_indices(classified, req.crs, req.window).await?;
+            (style, indices)
+        } else {
+            let slab = self.slab(state, req.layer, req.step).await?;
+            let values = self.resample(slab, req.crs, req.window, req.interp).await?;
+            let style = req.style.resolve(default, &values, req.background.rgba())?;
+            let indices = style.classify(&values);
+            (style, indices)
+        };
         let table = style.color_table();
         let (w, h) = (req.window.width as u32, req.window.height as u32);
         let png = Bytes::from(encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))?);
