@@ -17,6 +17,7 @@ pub fn app(state: AppState) -> Router {
         .merge(protocols::wms::router())
         .merge(protocols::wmts::router())
         .merge(protocols::tiles::router())
+        .merge(protocols::opendap::router())
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(middleware::from_fn(error::log_server_errors))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, timeout))

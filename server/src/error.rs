@@ -59,6 +59,9 @@ pub enum AppError {
     #[error("invalid parameter `{param}`: {message}")]
     BadParameter { param: &'static str, message: String },
 
+    #[error("the response would be {size} bytes, above the limit of {limit} bytes; ask for a smaller subset")]
+    TooLarge { size: u64, limit: u64 },
+
     #[error("requested range not satisfiable")]
     RangeNotSatisfiable { size: u64 },
 
@@ -99,6 +102,7 @@ impl AppError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Archive(e) => match e {
                 ArchiveError::NotFound { .. } | ArchiveError::UnknownVariable { .. } => StatusCode::NOT_FOUND,
@@ -164,6 +168,7 @@ mod tests {
             (AppError::ogc(OgcCode::LayerNotDefined, "LAYERS", "x"), 400),
             (AppError::bad_parameter("range", "bad"), 400),
             (AppError::RangeNotSatisfiable { size: 3 }, 416),
+            (AppError::TooLarge { size: 3, limit: 2 }, 413),
             (AppError::Unavailable("db".into()), 503),
             (ArchiveError::NotFound { key: "k".into() }.into(), 404),
             (ArchiveError::InvalidKey { key: "..".into(), reason: "dot segment" }.into(), 400),

@@ -242,8 +242,7 @@ fn define_variable(out: &mut FileMut, v: &Variable<'_>, layout: &Layout, deflate
             "degrees_north",
             (layout.kind == CollectionKind::Grid).then_some("Y"),
         )?;
-        dst.put_attribute("valid_min", -90.0_f64)?;
-        dst.put_attribute("valid_max", 90.0_f64)?;
+        put_range(&mut dst, &vartype, -90.0, 90.0)?;
     } else if name == layout.lon {
         attrs::ensure_coordinate_attrs(
             &mut dst,
@@ -251,13 +250,24 @@ fn define_variable(out: &mut FileMut, v: &Variable<'_>, layout: &Layout, deflate
             "degrees_east",
             (layout.kind == CollectionKind::Grid).then_some("X"),
         )?;
-        dst.put_attribute("valid_min", -180.0_f64)?;
-        dst.put_attribute("valid_max", 180.0_f64)?;
+        put_range(&mut dst, &vartype, -180.0, 180.0)?;
     } else if layout.kind == CollectionKind::Swath
         && layout.data_vars.contains(&name)
         && v.attribute("coordinates").is_none()
     {
         dst.put_attribute("coordinates", format!("{} {}", layout.lon, layout.lat))?;
+    }
+    Ok(())
+}
+
+/// `valid_min`/`valid_max` in the coordinate's own type, as CF asks.
+fn put_range(v: &mut netcdf::VariableMut<'_>, vartype: &NcVariableType, lo: f64, hi: f64) -> netcdf::Result<()> {
+    if matches!(vartype, NcVariableType::Float(netcdf::types::FloatType::F32)) {
+        v.put_attribute("valid_min", lo as f32)?;
+        v.put_attribute("valid_max", hi as f32)?;
+    } else {
+        v.put_attribute("valid_min", lo)?;
+        v.put_attribute("valid_max", hi)?;
     }
     Ok(())
 }

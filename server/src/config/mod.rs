@@ -50,6 +50,8 @@ pub struct Config {
     pub deflate_level: i32,
     pub catalog_url: String,
     pub maps: Maps,
+    /// Largest DAP2 response, in bytes.
+    pub opendap_max_response_bytes: u64,
     pub collections: Vec<Collection>,
     /// Where the configuration was read from, for messages.
     pub source: Option<PathBuf>,
@@ -216,6 +218,7 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
             tile_cache_bytes: raw.maps.tile_cache_mb.saturating_mul(1 << 20),
             max_age_secs: raw.maps.max_age_secs,
         },
+        opendap_max_response_bytes: raw.opendap.max_response_mb.saturating_mul(1 << 20),
         collections,
         source: file.map(Path::to_owned),
     })

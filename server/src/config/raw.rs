@@ -11,6 +11,7 @@ pub struct RawConfig {
     pub archive: ArchiveRaw,
     pub catalog: CatalogRaw,
     pub maps: MapsRaw,
+    pub opendap: OpendapRaw,
     pub collections: BTreeMap<String, CollectionRaw>,
 }
 
@@ -32,6 +33,19 @@ pub struct MapsRaw {
 impl Default for MapsRaw {
     fn default() -> Self {
         Self { max_image_size: 4096, array_cache_mb: 512, index_cache_mb: 128, tile_cache_mb: 256, max_age_secs: 3600 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpendapRaw {
+    /// Largest DAP2 response, in MiB.
+    pub max_response_mb: u64,
+}
+
+impl Default for OpendapRaw {
+    fn default() -> Self {
+        Self { max_response_mb: 1024 }
     }
 }
 

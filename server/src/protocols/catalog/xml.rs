@@ -38,6 +38,7 @@ impl Doc {
     fn services(&mut self) {
         self.open("service", &[("name", "all"), ("serviceType", "Compound"), ("base", "")]);
         self.empty("service", &[("name", "HTTPServer"), ("serviceType", "HTTPServer"), ("base", "/files/")]);
+        self.empty("service", &[("name", "OPENDAP"), ("serviceType", "OPENDAP"), ("base", "/opendap/")]);
         self.close("service");
     }
 

@@ -1,0 +1,147 @@
+//! OPeNDAP DAP2 at `/opendap/{collection}/{path}.{dds,das,dods,ascii,html,info,ver}`, with
+//! constraint expressions. Errors are DAP2 `Error { code; message; }` bodies.
+//!
+//! Spec: "The Data Access Protocol - DAP 2.0" (NASA ESE-RFC-004), and what netCDF-C, pydap and
+//! THREDDS do with it.
+
+mod ce;
+mod dataset;
+mod dods;
+mod pages;
+mod text;
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Path, RawQuery, State},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use iroise_archive::storage::ObjectKey;
+
+use crate::{
+    error::{AppError, ErrorDetail},
+    state::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/opendap/{*path}", get(opendap))
+}
+
+const SERVER: &str = concat!("iroise/", env!("CARGO_PKG_VERSION"));
+
+/// A DAP2 error body with the status of the underlying error.
+struct DapError(AppError);
+
+impl IntoResponse for DapError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let message = self.0.public_message().replace('\\', "\\\\").replace('"', "\\\"");
+        let body = format!("Error {{\n    code = {};\n    message = \"{message}\";\n}};\n", status.as_u16());
+        let mut res = (status, dap_headers("dods-error", "text/plain; charset=utf-8"), body).into_response();
+        if status.is_server_error() {
+            res.extensions_mut().insert(ErrorDetail(self.0.to_string()));
+        }
+        res
+    }
+}
+
+fn dap_headers(description: &'static str, content_type: &'static str) -> [(HeaderName, HeaderValue); 4] {
+    [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (HeaderName::from_static("content-description"), HeaderValue::from_static(description)),
+        (HeaderName::from_static("xdods-server"), HeaderValue::from_static(SERVER)),
+        (HeaderName::from_static("xopendap-server"), HeaderValue::from_static(SERVER)),
+    ]
+}
+
+const SUFFIXES: [&str; 7] = ["dds", "das", "dods", "ascii", "html", "info", "ver"];
+
+async fn opendap(State(state): State<AppState>, Path(path): Path<String>, RawQuery(query): RawQuery) -> Response {
+    respond(&state, &path, query.as_deref()).await.unwrap_or_else(|e| DapError(e).into_response())
+}
+
+async fn respond(state: &AppState, path: &str, query: Option<&str>) -> Result<Response, AppError> {
+    let (key, suffix) = match path.rsplit_once('.') {
+        Some((k, s)) if SUFFIXES.contains(&s) => (k, s),
+        _ => {
+            return Err(AppError::bad_parameter(
+                "suffix",
+                format!("a DAP2 URL ends in one of .{}; got {path:?}", SUFFIXES.join(", .")),
+            ));
+        }
+    };
+    let key = ObjectKey::new(key)?;
+    let collection = key.as_str().split('/').next().unwrap_or_default();
+    if state.config.collection(collection).is_none() {
+        return Err(AppError::not_found(format!("collection {collection:?}")));
+    }
+    let granule = state
+        .catalog
+        .granule_by_key(key.as_str())
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("dataset {key}")))?;
+    let file =
+        state.storage.local_path(&key).ok_or_else(|| AppError::Unavailable(format!("{key} has no local copy")))?;
+    let ce_text =
+        query.map(|q| percent_encoding::percent_decode_str(q).decode_utf8_lossy().into_owned()).unwrap_or_default();
+    let constraint = ce::parse(&ce_text).map_err(|e| AppError::bad_parameter("constraint", e.to_string()))?;
+    let name = granule.name.clone();
+    let describe_path = file.clone();
+    let info = tokio::task::spawn_blocking(move || dataset::describe(&describe_path, &name))
+        .await
+        .map_err(|e| AppError::Render(format!("describe task: {e}")))??;
+    match suffix {
+        "ver" => Ok((
+            dap_headers("dods-version", "text/plain; charset=utf-8"),
+            format!("Core version: DAP/2.0\nServer version: {SERVER}\n"),
+        )
+            .into_response()),
+        "das" => Ok((dap_headers("dods-das", "text/plain; charset=utf-8"), text::das(&info)).into_response()),
+        "dds" => {
+            let items = dataset::plan(&info, &constraint)?;
+            Ok((dap_headers("dods-dds", "text/plain; charset=utf-8"), text::dds(&info, &items)).into_response())
+        }
+        "dods" => {
+            let items = dataset::plan(&info, &constraint)?;
+            let dds = text::dds(&info, &items);
+            let size: u64 =
+                dds.len() as u64 + 6 + items.iter().flat_map(|i| i.arrays()).map(|a| a.wire_size()).sum::<u64>();
+            let limit = state.config.opendap_max_response_bytes;
+            if size > limit {
+                return Err(AppError::TooLarge { size, limit });
+            }
+            let body = Body::from_stream(dods::stream(file, items, dds));
+            let mut res = (StatusCode::OK, dap_headers("dods-data", "application/octet-stream"), body).into_response();
+            res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+            Ok(res)
+        }
+        "ascii" => {
+            let items = dataset::plan(&info, &constraint)?;
+            let values: u64 = items.iter().flat_map(|i| i.arrays()).map(|a| a.len()).sum();
+            let limit = pages::MAX_ASCII_VALUES;
+            if values > limit {
+                return Err(AppError::TooLarge { size: values * 8, limit: limit * 8 });
+            }
+            let dds = text::dds(&info, &items);
+            let body = tokio::task::spawn_blocking(move || pages::ascii(&file, &dds, &items))
+                .await
+                .map_err(|e| AppError::Render(format!("ascii task: {e}")))??;
+            Ok((dap_headers("dods-ascii", "text/plain; charset=utf-8"), body).into_response())
+        }
+        "info" => {
+            let items = dataset::plan(&info, &dataset_all())?;
+            let html = pages::info(&info, &text::dds(&info, &items), &text::das(&info));
+            Ok((dap_headers("dods-info", "text/html; charset=utf-8"), html).into_response())
+        }
+        _ => {
+            let html = pages::form(&info, key.file_name());
+            Ok((dap_headers("dods-form", "text/html; charset=utf-8"), html).into_response())
+        }
+    }
+}
+
+fn dataset_all() -> ce::Constraint {
+    ce::Constraint::default()
+}
