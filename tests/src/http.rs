@@ -91,8 +91,9 @@ fn reply(url: &str, result: Result<ureq::http::Response<ureq::Body>, ureq::Error
 }
 
 /// Sends `GET {raw_path} HTTP/1.1` exactly as given (no normalisation, no encoding) to
-/// `authority` (`127.0.0.1:PORT`) and returns the answer. Headers keep their case; the body
-/// is whatever followed the blank line (possibly chunked, fine for "contains" checks).
+/// `authority` (`127.0.0.1:PORT`) and returns the answer. Header names are lowercased; a
+/// chunked body is decoded when it is well formed, else kept as it came (fine for "contains"
+/// checks).
 pub fn raw_get(authority: &str, raw_path: &str) -> Reply {
     let mut stream = TcpStream::connect(authority).unwrap_or_else(|e| panic!("cannot connect to {authority}: {e}"));
     stream.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout set");
@@ -126,11 +127,34 @@ fn parse_raw(raw_path: &str, bytes: &[u8]) -> Reply {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("GET {raw_path}: bad status line {status_line:?}"));
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
-    Reply { status, headers, body: bytes[split + 4..].to_vec() }
+    let body = &bytes[split + 4..];
+    let chunked = headers_say_chunked(&headers);
+    let body = if chunked { dechunk(body).unwrap_or_else(|| body.to_vec()) } else { body.to_vec() };
+    Reply { status, headers, body }
+}
+
+fn headers_say_chunked(headers: &[(String, String)]) -> bool {
+    headers.iter().any(|(name, value)| name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked"))
+}
+
+/// The payload of a chunked body (`SIZE\r\nDATA\r\n ... 0\r\n\r\n`); `None` when malformed.
+fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        body = &body[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(body.get(..size)?);
+        body = body.get(size..)?.strip_prefix(b"\r\n")?;
+    }
 }
 
 #[cfg(test)]
@@ -144,5 +168,14 @@ mod tests {
         assert_eq!(reply.header("content-type"), Some("text/plain"));
         assert_eq!(reply.body, b"nope");
         assert!(reply.body_contains(b"op") && !reply.body_contains(b"root:"));
+    }
+
+    #[test]
+    fn raw_chunked_bodies_are_decoded() {
+        let answer =
+            b"HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nError\r\n3;x=y\r\n {}\r\n0\r\n\r\n";
+        assert_eq!(parse_raw("/x", answer).body, b"Error {}");
+        let broken = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnope";
+        assert_eq!(parse_raw("/x", broken).body, b"zz\r\nnope");
     }
 }

@@ -87,7 +87,12 @@ where
 }
 
 /// Runs a command to completion, killing it and failing the test after ten minutes.
-pub fn run_command(mut command: Command) -> Output {
+pub fn run_command(command: Command) -> Output {
+    run_command_within(command, COMMAND_TIMEOUT)
+}
+
+/// Runs a command to completion, killing it and failing the test after `timeout`.
+pub fn run_command_within(mut command: Command, timeout: Duration) -> Output {
     let shown = show(&command);
     let mut child = command
         .stdout(Stdio::piped())
@@ -96,7 +101,7 @@ pub fn run_command(mut command: Command) -> Output {
         .unwrap_or_else(|e| panic!("cannot start `{shown}`: {e}"));
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
-    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    let deadline = Instant::now() + timeout;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -105,10 +110,7 @@ pub fn run_command(mut command: Command) -> Output {
                 let _ = child.kill();
                 let _ = child.wait();
                 let stderr = stderr.join().unwrap_or_default();
-                panic!(
-                    "`{shown}` did not finish within {COMMAND_TIMEOUT:?}; stderr:\n{}",
-                    String::from_utf8_lossy(&stderr)
-                );
+                panic!("`{shown}` did not finish within {timeout:?}; stderr:\n{}", String::from_utf8_lossy(&stderr));
             }
             Err(e) => panic!("cannot wait for `{shown}`: {e}"),
         }

@@ -16,6 +16,8 @@
 //! - [`maps`] has what the map tests share: PNG decoding to RGBA, similarity to reference
 //!   images, the colour a value should get, demo granule values read with netCDF4, and OGC
 //!   `ServiceExceptionReport` parsing.
+//! - [`opendap`] has what the OPeNDAP tests share: DAP URLs of demo granules, hyperslabs,
+//!   local values read with netCDF4, `ncdump` output, DAP2 error bodies and XDR decoding.
 //! - [`web`] runs the Node scripts in `tests/web/` (playwright-core driving Debian's Chromium).
 //!
 //! Missing tools are failures with a clear message, never silent skips.
@@ -31,13 +33,14 @@ pub mod demo;
 pub mod http;
 pub mod iroise;
 pub mod maps;
+pub mod opendap;
 pub mod python;
 pub mod server;
 pub mod web;
 
 pub use demo::{COLLECTIONS, Demo, copy_tree, nc_files, product_of, sample_files, samples_cache, temp_dir};
-pub use iroise::{describe, iroise_bin, iroise_command, run_command, run_iroise, stdout_json};
-pub use python::{python, python_json, run_python};
+pub use iroise::{describe, iroise_bin, iroise_command, run_command, run_command_within, run_iroise, stdout_json};
+pub use python::{python, python_json, python_json_within, run_python};
 pub use server::Server;
 
 use sha2::{Digest, Sha256};

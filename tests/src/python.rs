@@ -1,11 +1,13 @@
-//! Python clients (siphon, netCDF4) from the venv at `/.venv`, made by
+//! Python clients (siphon, netCDF4, OWSLib, pydap, xarray) from the venv at `/.venv`, made by
 //! `scripts/setup.sh --python-only` when missing or when `tests/python/requirements.txt`
 //! changed.
 
+use crate::iroise::run_command_within;
 use crate::{which, with_file_lock, workspace_root};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// The venv's Python, after making sure the venv is there and up to date. Panics (never
 /// skips) when `python3` is missing.
@@ -64,6 +66,22 @@ pub fn run_python(script: &str, args: &[&str]) -> (ExitStatus, String, String) {
 /// Runs a script like [`run_python`], requires exit 0, and parses its stdout as JSON.
 pub fn python_json(script: &str, args: &[&str]) -> serde_json::Value {
     let (status, stdout, stderr) = run_python(script, args);
+    parse_json(script, args, status, stdout, stderr)
+}
+
+/// Like [`python_json`], killing the script and failing the test after `timeout`: for
+/// clients of a server under test, which must never hang.
+pub fn python_json_within(script: &str, args: &[&str], timeout: Duration) -> serde_json::Value {
+    let path = workspace_root().join("tests/python").join(script);
+    assert!(path.is_file(), "no Python script {}", path.display());
+    let mut command = Command::new(python());
+    command.arg(&path).args(args).stdin(Stdio::null());
+    let output = run_command_within(command, timeout);
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    parse_json(script, args, output.status, text(&output.stdout), text(&output.stderr))
+}
+
+fn parse_json(script: &str, args: &[&str], status: ExitStatus, stdout: String, stderr: String) -> serde_json::Value {
     assert!(
         status.success(),
         "python {script} {args:?} failed ({status}):\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"

@@ -24,8 +24,15 @@ pub struct Server {
 impl Server {
     /// Starts the server and waits (at most 60 s) for its `iroise listening on URL` line.
     pub fn start(config: &Path) -> Server {
+        Server::start_with_env(config, &[])
+    }
+
+    /// Like [`Server::start`], with extra environment variables such as
+    /// `IROISE_OPENDAP__MAX_RESPONSE_MB` (the configuration layer above the file).
+    pub fn start_with_env(config: &Path, env: &[(&str, &str)]) -> Server {
         let log = NamedTempFile::new().expect("a temporary log file");
         let mut command = iroise_command();
+        command.envs(env.iter().copied());
         command
             .arg("-c")
             .arg(config)

@@ -283,8 +283,7 @@ pub fn plan(info: &DatasetInfo, ce: &Constraint) -> Result<Vec<Item>, AppError> 
                     .iter()
                     .zip(&slices)
                     .map(|(m, s)| {
-                        let mv =
-                            info.var(m).ok_or_else(|| dap_err(true, format!("map {m} of {} is missing", v.name)))?;
+                        let mv = info.var(m).ok_or_else(|| dap_err(true, format!("map {m} of {}", v.name)))?;
                         Ok(ArrayPlan { var: mv.clone(), slices: vec![*s] })
                     })
                     .collect::<Result<Vec<_>, AppError>>()?;
@@ -299,7 +298,7 @@ pub fn plan(info: &DatasetInfo, ce: &Constraint) -> Result<Vec<Item>, AppError> 
     let mut items: Vec<Item> = Vec::new();
     for p in &ce.projections {
         let name = &p.path[0];
-        let v = info.var(name).ok_or_else(|| dap_err(true, format!("no variable {name} in {}", info.name)))?;
+        let v = info.var(name).ok_or_else(|| dap_err(true, format!("variable {name} in {}", info.name)))?;
         let item = match p.path.len() {
             1 => whole(v, &p.slices)?,
             2 => {
@@ -307,14 +306,14 @@ pub fn plan(info: &DatasetInfo, ce: &Constraint) -> Result<Vec<Item>, AppError> 
                 let maps = v
                     .maps
                     .as_ref()
-                    .ok_or_else(|| dap_err(true, format!("{name} is not a Grid, it has no component {part}")))?;
+                    .ok_or_else(|| dap_err(true, format!("component {part} of {name} ({name} is not a Grid)")))?;
                 let member = if part == name {
                     ArrayPlan { var: v.clone(), slices: resolve(v, &p.slices)? }
                 } else if maps.contains(part) {
-                    let mv = info.var(part).ok_or_else(|| dap_err(true, format!("map {part} of {name} is missing")))?;
+                    let mv = info.var(part).ok_or_else(|| dap_err(true, format!("map {part} of {name}")))?;
                     ArrayPlan { var: mv.clone(), slices: resolve(mv, &p.slices)? }
                 } else {
-                    return Err(dap_err(true, format!("Grid {name} has no component {part}")));
+                    return Err(dap_err(true, format!("component {part} of Grid {name}")));
                 };
                 match items.iter_mut().find(|i| matches!(i, Item::Structure { name: n, .. } if n == name)) {
                     Some(Item::Structure { members, .. }) => {
@@ -324,7 +323,7 @@ pub fn plan(info: &DatasetInfo, ce: &Constraint) -> Result<Vec<Item>, AppError> 
                     _ => Item::Structure { name: name.clone(), members: vec![member] },
                 }
             }
-            _ => return Err(dap_err(true, format!("{} names nothing in this dataset", p.path.join(".")))),
+            _ => return Err(dap_err(true, format!("{} in {}", p.path.join("."), info.name))),
         };
         if !items.contains(&item) {
             items.push(item);
