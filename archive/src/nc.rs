@@ -181,7 +181,8 @@ pub enum RawChunk<'a> {
 }
 
 impl RawChunk<'_> {
-    fn extend_f64(&self, out: &mut Vec<f64>) {
+    /// Appends the values as `f64`.
+    pub fn extend_f64(&self, out: &mut Vec<f64>) {
         match self {
             Self::I8(v) => out.extend(v.iter().map(|&x| f64::from(x))),
             Self::U8(v) => out.extend(v.iter().map(|&x| f64::from(x))),

@@ -221,6 +221,21 @@ impl CfTime {
     pub fn to_utc(&self, value: f64) -> Option<DateTime<Utc>> {
         self.date(value)?.to_utc()
     }
+
+    /// The coordinate value of a calendar date: the inverse of [`CfTime::date`].
+    pub fn value_of(&self, d: &CfDate) -> f64 {
+        let days = self.calendar.day_number(d) - self.calendar.day_number(&self.reference);
+        let seconds = days as f64 * 86400.0 + d.seconds - self.reference.seconds + self.tz_offset_seconds;
+        seconds / self.unit.seconds()
+    }
+
+    /// The coordinate value of a UTC instant, its date read in this calendar (a date such as
+    /// 1 November is 1 November in `noleap` too).
+    pub fn value_of_utc(&self, t: DateTime<Utc>) -> f64 {
+        use chrono::{Datelike, Timelike};
+        let seconds = f64::from(t.num_seconds_from_midnight()) + f64::from(t.nanosecond()) / 1e9;
+        self.value_of(&CfDate { year: i64::from(t.year()), month: t.month(), day: t.day(), seconds })
+    }
 }
 
 /// Parses `YYYY-MM-DD[( |T)hh:mm[:ss[.fff]]][Z| ±hh[:mm]| UTC]`; CF also allows single-digit
@@ -371,6 +386,24 @@ mod tests {
             assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");
         }
         assert!(CfTime::parse("days since 2000-01-01", Some("martian")).unwrap_err().to_string().contains("martian"));
+    }
+
+    #[test]
+    fn values_round_trip_through_dates_in_every_calendar() {
+        for (units, cal) in [
+            ("seconds since 1981-01-01 00:00:00", "standard"),
+            ("hours since 2000-01-01 00:00:00", "noleap"),
+            ("days since 2001-01-01", "360_day"),
+            ("minutes since 1990-06-15 06:00 +02:00", "proleptic_gregorian"),
+        ] {
+            let t = CfTime::parse(units, Some(cal)).unwrap();
+            for v in [0.0, 1.5, 12345.0, 987_654.25] {
+                let back = t.value_of(&t.date(v).unwrap());
+                assert!((back - v).abs() < 1e-6, "{units} {cal}: {v} -> {back}");
+            }
+        }
+        let t = CfTime::parse("hours since 2000-01-01 00:00:00", Some("noleap")).unwrap();
+        assert_eq!(t.value_of_utc(utc("2026-11-01T12:00:00Z")), 235_068.0);
     }
 
     #[test]

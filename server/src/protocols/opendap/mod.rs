@@ -4,10 +4,12 @@
 //! Spec: "The Data Access Protocol - DAP 2.0" (NASA ESE-RFC-004), and what netCDF-C, pydap and
 //! THREDDS do with it.
 
+mod aggregation;
 mod ce;
 mod dataset;
 mod dods;
 mod pages;
+mod read;
 mod text;
 
 use axum::{
@@ -18,7 +20,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use iroise_archive::storage::ObjectKey;
+use iroise_archive::{catalog::GranuleQuery, model::CollectionKind, storage::ObjectKey};
 
 use crate::{
     error::{AppError, ErrorDetail},
@@ -73,25 +75,48 @@ async fn respond(state: &AppState, path: &str, query: Option<&str>) -> Result<Re
         }
     };
     let key = ObjectKey::new(key)?;
-    let collection = key.as_str().split('/').next().unwrap_or_default();
-    if state.config.collection(collection).is_none() {
+    let collection = key.as_str().split('/').next().unwrap_or_default().to_owned();
+    let Some(config) = state.config.collection(&collection) else {
         return Err(AppError::not_found(format!("collection {collection:?}")));
-    }
-    let granule = state
-        .catalog
-        .granule_by_key(key.as_str())
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("dataset {key}")))?;
-    let file =
-        state.storage.local_path(&key).ok_or_else(|| AppError::Unavailable(format!("{key} has no local copy")))?;
+    };
     let ce_text =
         query.map(|q| percent_encoding::percent_decode_str(q).decode_utf8_lossy().into_owned()).unwrap_or_default();
     let constraint = ce::parse(&ce_text).map_err(|e| AppError::bad_parameter("constraint", e.to_string()))?;
-    let name = granule.name.clone();
-    let describe_path = file.clone();
-    let info = tokio::task::spawn_blocking(move || dataset::describe(&describe_path, &name))
-        .await
-        .map_err(|e| AppError::Render(format!("describe task: {e}")))??;
+    let (source, info) = if key.as_str() == format!("{collection}/aggregation") {
+        if config.kind != CollectionKind::Grid {
+            return Err(AppError::bad_parameter(
+                "aggregation",
+                format!("{collection} holds swaths; only grid collections are joined along time"),
+            ));
+        }
+        let query = GranuleQuery { collection: Some(collection.clone()), ..Default::default() };
+        let mut granules = Vec::new();
+        for g in state.catalog.granules(&query).await? {
+            let k = ObjectKey::new(g.key.clone())?;
+            let path =
+                state.storage.local_path(&k).ok_or_else(|| AppError::Unavailable(format!("{k} has no local copy")))?;
+            granules.push((path, g.time_steps.clone()));
+        }
+        let name = format!("{collection}_aggregation");
+        let (agg, info) = tokio::task::spawn_blocking(move || aggregation::build(&name, granules))
+            .await
+            .map_err(|e| AppError::Render(format!("aggregation task: {e}")))??;
+        (read::Source::Aggregation(std::sync::Arc::new(agg)), info)
+    } else {
+        let granule = state
+            .catalog
+            .granule_by_key(key.as_str())
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("dataset {key}")))?;
+        let file =
+            state.storage.local_path(&key).ok_or_else(|| AppError::Unavailable(format!("{key} has no local copy")))?;
+        let name = granule.name.clone();
+        let describe_path = file.clone();
+        let info = tokio::task::spawn_blocking(move || dataset::describe(&describe_path, &name))
+            .await
+            .map_err(|e| AppError::Render(format!("describe task: {e}")))??;
+        (read::Source::File(file), info)
+    };
     match suffix {
         "ver" => Ok((
             dap_headers("dods-version", "text/plain; charset=utf-8"),
@@ -112,7 +137,7 @@ async fn respond(state: &AppState, path: &str, query: Option<&str>) -> Result<Re
             if size > limit {
                 return Err(AppError::TooLarge { size, limit });
             }
-            let body = Body::from_stream(dods::stream(file, items, dds));
+            let body = Body::from_stream(dods::stream(source, items, dds));
             let mut res = (StatusCode::OK, dap_headers("dods-data", "application/octet-stream"), body).into_response();
             res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(size));
             Ok(res)
@@ -125,7 +150,7 @@ async fn respond(state: &AppState, path: &str, query: Option<&str>) -> Result<Re
                 return Err(AppError::TooLarge { size: values * 8, limit: limit * 8 });
             }
             let dds = text::dds(&info, &items);
-            let body = tokio::task::spawn_blocking(move || pages::ascii(&file, &dds, &items))
+            let body = tokio::task::spawn_blocking(move || pages::ascii(source, &dds, &items))
                 .await
                 .map_err(|e| AppError::Render(format!("ascii task: {e}")))??;
             Ok((dap_headers("dods-ascii", "text/plain; charset=utf-8"), body).into_response())

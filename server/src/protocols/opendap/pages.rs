@@ -1,22 +1,31 @@
 //! The human-facing DAP2 responses: `.ascii` (values as text), `.info` (DDS and DAS as a page)
 //! and `.html` (the data request form that builds a constraint expression).
 
-use std::{fmt::Write, path::Path};
+use std::fmt::Write;
 
-use iroise_archive::nc;
-use netcdf::Extent;
 use quick_xml::escape::escape;
 
-use super::dataset::{ArrayPlan, DatasetInfo, Item};
+use super::{
+    dataset::{ArrayPlan, DatasetInfo, Item},
+    read::{Reader, Source, Stop},
+};
 use crate::error::AppError;
 
 /// Most values an `.ascii` response may hold; beyond, clients should use `.dods`.
 pub const MAX_ASCII_VALUES: u64 = 2_000_000;
 
-fn read(file: &netcdf::File, a: &ArrayPlan) -> Result<Vec<f64>, AppError> {
-    let var = file.variable(&a.var.name).ok_or_else(|| AppError::not_found(format!("variable {}", a.var.name)))?;
-    let ext: Vec<Extent> = a.slices.iter().map(|s| super::dods::extent(s.start, s.count(), s.stride)).collect();
-    nc::read_raw_f64(&var, ext).map_err(|e| AppError::Render(format!("reading {}: {e}", a.var.name)))
+fn read(reader: &mut Reader, a: &ArrayPlan) -> Result<Vec<f64>, AppError> {
+    let mut out = Vec::with_capacity(usize::try_from(a.len()).unwrap_or(0));
+    reader
+        .for_each_chunk(a, &mut |chunk| {
+            chunk.extend_f64(&mut out);
+            Ok(())
+        })
+        .map_err(|e| match e {
+            Stop::Failed(m) => AppError::Render(m),
+            Stop::ClientGone => AppError::Render("reader stopped".into()),
+        })?;
+    Ok(out)
 }
 
 fn write_values(out: &mut String, label: &str, a: &ArrayPlan, values: &[f64]) {
@@ -44,20 +53,23 @@ fn write_values(out: &mut String, label: &str, a: &ArrayPlan, values: &[f64]) {
 }
 
 /// The `.ascii` response: the DDS, a rule, then each array's values (blocking).
-pub fn ascii(path: &Path, dds: &str, items: &[Item]) -> Result<String, AppError> {
-    let file = nc::open(path).map_err(|e| AppError::Render(format!("opening {}: {e}", path.display())))?;
+pub fn ascii(source: Source, dds: &str, items: &[Item]) -> Result<String, AppError> {
+    let mut file = Reader::open(source).map_err(|e| match e {
+        Stop::Failed(m) => AppError::Render(m),
+        Stop::ClientGone => AppError::Render("reader stopped".into()),
+    })?;
     let mut out = format!("{dds}---------------------------------------------\n");
     for item in items {
         match item {
-            Item::Array(a) => write_values(&mut out, &a.var.name, a, &read(&file, a)?),
+            Item::Array(a) => write_values(&mut out, &a.var.name, a, &read(&mut file, a)?),
             Item::Grid { array, maps } => {
                 for a in std::iter::once(array).chain(maps) {
-                    write_values(&mut out, &format!("{}.{}", array.var.name, a.var.name), a, &read(&file, a)?);
+                    write_values(&mut out, &format!("{}.{}", array.var.name, a.var.name), a, &read(&mut file, a)?);
                 }
             }
             Item::Structure { name, members } => {
                 for a in members {
-                    write_values(&mut out, &format!("{name}.{}", a.var.name), a, &read(&file, a)?);
+                    write_values(&mut out, &format!("{name}.{}", a.var.name), a, &read(&mut file, a)?);
                 }
             }
         }
