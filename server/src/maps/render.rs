@@ -15,6 +15,19 @@ use sha2::{Digest, Sha256};
 use super::{Classified, Maps, Slab, SlabKey, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
 use crate::{error::AppError, state::AppState};
 
+/// Runs `f` inline for tile-sized images, on the blocking pool for big maps, so that a 4096 x
+/// 4096 GetMap never holds an executor thread.
+async fn off_executor_if_big<T: Send + 'static>(
+    window: Window,
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    if window.width * window.height <= 512 * 512 {
+        f()
+    } else {
+        tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Render(format!("render task: {e}")))?
+    }
+}
+
 /// What fills cells without data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Background {
@@ -172,7 +185,15 @@ impl Maps {
     /// Colour-table indices of a window, from a classified slab (nearest neighbour).
     async fn gather_indices(&self, c: Arc<Classified>, crs: Crs, window: Window) -> Result<Vec<u8>, AppError> {
         match crs.separable() {
-            Some(proj) => Ok(resample::separable_nearest(&c.grid, &c.indices, &window, proj, Style::NODATA)),
+            // A tile's gather is cheaper inline than a hop to the blocking pool; a big map's is not.
+            Some(proj) if window.width * window.height <= 512 * 512 => {
+                Ok(resample::separable_nearest(&c.grid, &c.indices, &window, proj, Style::NODATA))
+            }
+            Some(proj) => tokio::task::spawn_blocking(move || {
+                Ok(resample::separable_nearest(&c.grid, &c.indices, &window, proj, Style::NODATA))
+            })
+            .await
+            .map_err(|e| AppError::Render(format!("resample task: {e}")))?,
             None => tokio::task::spawn_blocking(move || {
                 let lonlat = super::crs::pixel_lonlat(crs, &window)?;
                 Ok(resample::per_pixel_nearest(&c.grid, &c.indices, &lonlat, Style::NODATA))
@@ -201,12 +222,17 @@ impl Maps {
             let slab = self.slab(state, req.layer, req.step).await?;
             let values = self.resample(slab, req.crs, req.window, req.interp).await?;
             let style = req.style.resolve(default, &values, req.background.rgba())?;
-            let indices = style.classify(&values);
+            let classify = style.clone();
+            let indices = off_executor_if_big(req.window, move || Ok(classify.classify(&values))).await?;
             (style, indices)
         };
         let table = style.color_table();
         let (w, h) = (req.window.width as u32, req.window.height as u32);
-        let png = Bytes::from(encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))?);
+        let png = off_executor_if_big(req.window, move || {
+            encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))
+        })
+        .await?;
+        let png = Bytes::from(png);
         self.images.insert(key, png.clone()).await;
         Ok(Rendered { png, etag })
     }
