@@ -101,21 +101,14 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn f32_text(v: f32) -> String {
-    if v.is_nan() {
+/// A float as the DAS writes it: its shortest exact form in its own type (`0.01` for an f32
+/// 0.01, not `0.009999999776`), and NaN and infinities spelled out.
+fn float_text<T: Into<f64> + std::fmt::Debug + Copy>(v: T) -> String {
+    let x: f64 = v.into();
+    if x.is_nan() {
         "NaN".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "Infinity".into() } else { "-Infinity".into() }
-    } else {
-        format!("{v:?}")
-    }
-}
-
-fn f64_text(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity".into() } else { "-Infinity".into() }
     } else {
         format!("{v:?}")
     }
@@ -138,14 +131,14 @@ fn attr_of(name: &str, value: AttributeValue) -> Option<DapAttr> {
         A::Ints(x) => num(x.iter().map(i32::to_string).collect(), DapType::Int32),
         A::Uint(x) => num(vec![x.to_string()], DapType::UInt32),
         A::Uints(x) => num(x.iter().map(u32::to_string).collect(), DapType::UInt32),
-        A::Longlong(x) => num(vec![f64_text(x as f64)], DapType::Float64),
-        A::Longlongs(x) => num(x.iter().map(|v| f64_text(*v as f64)).collect(), DapType::Float64),
-        A::Ulonglong(x) => num(vec![f64_text(x as f64)], DapType::Float64),
-        A::Ulonglongs(x) => num(x.iter().map(|v| f64_text(*v as f64)).collect(), DapType::Float64),
-        A::Float(x) => num(vec![f32_text(x)], DapType::Float32),
-        A::Floats(x) => num(x.iter().map(|v| f32_text(*v)).collect(), DapType::Float32),
-        A::Double(x) => num(vec![f64_text(x)], DapType::Float64),
-        A::Doubles(x) => num(x.iter().map(|v| f64_text(*v)).collect(), DapType::Float64),
+        A::Longlong(x) => num(vec![float_text(x as f64)], DapType::Float64),
+        A::Longlongs(x) => num(x.iter().map(|v| float_text(*v as f64)).collect(), DapType::Float64),
+        A::Ulonglong(x) => num(vec![float_text(x as f64)], DapType::Float64),
+        A::Ulonglongs(x) => num(x.iter().map(|v| float_text(*v as f64)).collect(), DapType::Float64),
+        A::Float(x) => num(vec![float_text(x)], DapType::Float32),
+        A::Floats(x) => num(x.iter().map(|v| float_text(*v)).collect(), DapType::Float32),
+        A::Double(x) => num(vec![float_text(x)], DapType::Float64),
+        A::Doubles(x) => num(x.iter().map(|v| float_text(*v)).collect(), DapType::Float64),
         A::Str(s) => num(vec![quote(&s)], DapType::String),
         A::Strs(v) => num(v.iter().map(|s| quote(s)).collect(), DapType::String),
     }?;
