@@ -12,6 +12,8 @@
 //! - [`palette::Palette`] and [`style::Style`]: value -> colour index, with ranges, log scale,
 //!   colour bands, out-of-range colours and opacity.
 //! - [`png`]: 8-bit palette PNG with transparency and fast deflate.
+//! - [`swath`]: L2 swaths (2D latitude and longitude) drawn cell by cell as quads, with a
+//!   per-granule index of row blocks.
 //! - [`legend::render_legend`]: a style's colour bar with labelled ticks, for WMS
 //!   GetLegendGraphic.
 
@@ -21,3 +23,4 @@ pub mod palette;
 pub mod png;
 pub mod resample;
 pub mod style;
+pub mod swath;

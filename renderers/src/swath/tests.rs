@@ -1,0 +1,114 @@
+use super::*;
+
+/// A swath on a regular 0.25-degree lattice, `rows` along latitude from `lat0` and `cells`
+/// along longitude from `lon0` (longitudes wrapped into [-180, 180) as producers store them),
+/// whose value encodes its own cell: `row * 1000 + cell`.
+fn lattice(lat0: f64, lon0: f64, rows: usize, cells: usize) -> (Swath, Vec<f32>) {
+    let mut lat = Vec::new();
+    let mut lon = Vec::new();
+    let mut values = Vec::new();
+    for r in 0..rows {
+        for c in 0..cells {
+            lat.push((lat0 + 0.25 * r as f64) as f32);
+            lon.push(((lon0 + 0.25 * c as f64 + 180.0).rem_euclid(360.0) - 180.0) as f32);
+            values.push((r * 1000 + c) as f32);
+        }
+    }
+    (Swath { rows, cells, lat, lon }, values)
+}
+
+fn render(s: &Swath, values: &[f32], win: Window, proj: Separable) -> Vec<f32> {
+    let index = SwathIndex::build(s);
+    let mut out = vec![f32::NAN; win.width * win.height];
+    draw(&index, values, &win, proj, &mut out);
+    out
+}
+
+#[test]
+fn pixels_carry_the_value_of_the_cell_under_them() {
+    let (s, v) = lattice(-10.0, 20.0, 81, 41);
+    let win = Window { minx: 20.0, miny: -10.0, maxx: 30.0, maxy: 10.0, width: 400, height: 800 };
+    let out = render(&s, &v, win, Separable::LonLat);
+    let mut checked = 0;
+    for j in (3..797).step_by(37) {
+        for i in (3..397).step_by(29) {
+            let (x, y) = (win.x(i), win.y(j));
+            let (c, r) = ((x - 20.0) / 0.25, (y + 10.0) / 0.25);
+            // Skip pixels within a hair of a cell edge.
+            if (c.fract() - 0.5).abs() < 0.05 || (r.fract() - 0.5).abs() < 0.05 {
+                continue;
+            }
+            let expected = (r.round() as usize * 1000 + c.round() as usize) as f32;
+            assert_eq!(out[j * 400 + i], expected, "pixel ({i}, {j}) at lon {x} lat {y}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
+
+#[test]
+fn high_zooms_have_no_holes() {
+    let (s, v) = lattice(-10.0, 20.0, 81, 41);
+    let win = Window { minx: 25.0, miny: 0.0, maxx: 25.1, maxy: 0.1, width: 256, height: 256 };
+    let out = render(&s, &v, win, Separable::LonLat);
+    assert!(out.iter().all(|x| x.is_finite()), "{} empty pixels", out.iter().filter(|x| x.is_nan()).count());
+}
+
+#[test]
+fn low_zooms_cover_the_swath_without_gaps() {
+    let (s, v) = lattice(-10.0, 20.0, 81, 41);
+    let win = Window { minx: -180.0, miny: -90.0, maxx: 180.0, maxy: 90.0, width: 360, height: 180 };
+    let out = render(&s, &v, win, Separable::LonLat);
+    // Every 1-degree pixel whose centre lies well inside the swath is drawn; none far away.
+    for j in 0..180 {
+        for i in 0..360 {
+            let (x, y) = (win.x(i), win.y(j));
+            let inside = (20.5..29.5).contains(&x) && (-9.5..9.5).contains(&y);
+            let outside = !(19.0..31.0).contains(&x) || !(-11.0..11.0).contains(&y);
+            if inside {
+                assert!(out[j * 360 + i].is_finite(), "hole at lon {x} lat {y}");
+            } else if outside {
+                assert!(out[j * 360 + i].is_nan(), "stray value at lon {x} lat {y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_pass_across_the_antimeridian_draws_on_both_sides_with_no_streak() {
+    // 170E to 190E, stored as 170..180 and -180..-170.
+    let (s, v) = lattice(-5.0, 170.0, 41, 81);
+    let win = Window { minx: -180.0, miny: -90.0, maxx: 180.0, maxy: 90.0, width: 720, height: 360 };
+    let out = render(&s, &v, win, Separable::LonLat);
+    let row = 180; // latitude 0
+    let filled: Vec<f64> = (0..720).filter(|&i| out[row * 720 + i].is_finite()).map(|i| win.x(i)).collect();
+    assert!(filled.iter().any(|&x| x > 175.0) && filled.iter().any(|&x| x < -175.0), "both sides: {filled:?}");
+    assert!(filled.len() <= 44, "a streak across the map: {} pixels filled on the equator row", filled.len());
+    assert!(filled.iter().all(|&x| !(-169.0..=169.0).contains(&x)), "{filled:?}");
+}
+
+#[test]
+fn web_mercator_tiles_near_the_pole_render() {
+    let (s, v) = lattice(80.0, -30.0, 40, 240);
+    let r = crate::resample::WEB_MERCATOR_RADIUS * std::f64::consts::PI;
+    // Zoom 1, the north-west tile.
+    let win = Window { minx: -r, miny: 0.0, maxx: 0.0, maxy: r, width: 256, height: 256 };
+    let out = render(&s, &v, win, Separable::WebMercator);
+    let filled = out.iter().filter(|x| x.is_finite()).count();
+    assert!(filled > 1000, "{filled}");
+}
+
+#[test]
+fn the_index_groups_rows_in_blocks_with_their_boxes() {
+    let (s, _) = lattice(-10.0, 175.0, 81, 41);
+    let index = SwathIndex::build(&s);
+    assert_eq!(index.blocks.len(), 81_usize.div_ceil(BLOCK_ROWS));
+    let b = index.blocks[0];
+    assert!(b.west < 175.0 && b.east > 184.0, "unwrapped across 180: {b:?}");
+    assert!(index.weight() > 0);
+    // Missing geolocation rows are skipped.
+    let (mut s, v) = lattice(0.0, 0.0, 10, 10);
+    s.lat.iter_mut().for_each(|x| *x = f32::NAN);
+    let win = Window { minx: -1.0, miny: -1.0, maxx: 4.0, maxy: 4.0, width: 10, height: 10 };
+    assert!(render(&s, &v, win, Separable::LonLat).iter().all(|x| x.is_nan()));
+}
