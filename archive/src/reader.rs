@@ -129,3 +129,45 @@ pub fn read_grid(path: &Path, variable: &str, time_index: Option<usize>) -> Resu
     let array = DecodedArray { dims: vec![ydim.0.clone(), xdim.0.clone()], shape: vec![ydim.1, xdim.1], values };
     Ok(GridSlab { lon, lat, array })
 }
+
+/// A swath variable with its 2D geolocation, decoded, as swath rendering needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwathSlab {
+    pub rows: usize,
+    pub cells: usize,
+    pub lat: Vec<f32>,
+    pub lon: Vec<f32>,
+    pub values: Vec<f32>,
+}
+
+impl SwathSlab {
+    pub fn weight(&self) -> usize {
+        (self.lat.len() + self.lon.len() + self.values.len()) * std::mem::size_of::<f32>()
+    }
+}
+
+/// Reads a 2D swath variable and the latitude and longitude on its two dimensions.
+pub fn read_swath(path: &Path, variable: &str) -> Result<SwathSlab> {
+    let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
+    let var = file
+        .variable(variable)
+        .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;
+    let dims: Vec<(String, usize)> = var.dimensions().iter().map(|d| (d.name(), d.len())).collect();
+    let not_swath = || ArchiveError::NotAGrid { path: path.to_owned(), variable: variable.to_owned() };
+    if dims.len() != 2 {
+        return Err(not_swath());
+    }
+    let geo = |role: nc::CoordRole| {
+        file.variables()
+            .find(|v| {
+                nc::coord_role(v) == Some(role)
+                    && v.dimensions().iter().map(|d| (d.name(), d.len())).collect::<Vec<_>>() == dims
+            })
+            .ok_or_else(not_swath)
+    };
+    let (lat, lon) = (geo(nc::CoordRole::Latitude)?, geo(nc::CoordRole::Longitude)?);
+    let read = |v: &netcdf::Variable<'_>| {
+        nc::read_decoded_f32(v, ..).map_err(|e| ArchiveError::netcdf(path, Some(&v.name()), e))
+    };
+    Ok(SwathSlab { rows: dims[0].1, cells: dims[1].1, lat: read(&lat)?, lon: read(&lon)?, values: read(&var)? })
+}

@@ -109,6 +109,30 @@ impl Params {
     }
 }
 
+impl Params {
+    /// TIME as an interval `start/end`, when it is one.
+    pub fn time_interval(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
+        let Some(v) = self.get("TIME").map(str::trim).filter(|v| v.contains('/')) else { return Ok(None) };
+        let bad = || {
+            AppError::ogc(
+                OgcCode::InvalidDimensionValue,
+                "TIME",
+                format!("cannot read TIME={v:?} as an ISO 8601 interval start/end"),
+            )
+        };
+        let (a, b) = v.split_once('/').ok_or_else(bad)?;
+        let (a, b) = (parse_time(a.trim()).ok_or_else(bad)?, parse_time(b.trim()).ok_or_else(bad)?);
+        if a > b {
+            return Err(AppError::ogc(
+                OgcCode::InvalidDimensionValue,
+                "TIME",
+                format!("TIME={v:?} ends before it starts"),
+            ));
+        }
+        Ok(Some((a, b)))
+    }
+}
+
 /// ISO 8601 forms seen in map clients: full date-time with zone, without zone, date only.
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {

@@ -63,6 +63,8 @@ pub struct Maps {
     pub max_image_size: u32,
     pub array_cache_bytes: u64,
     pub index_cache_bytes: u64,
+    pub swath_cache_bytes: u64,
+    pub swath_window: chrono::Duration,
     pub tile_cache_bytes: u64,
     pub max_age_secs: u64,
 }
@@ -215,6 +217,16 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
             },
             array_cache_bytes: raw.maps.array_cache_mb.saturating_mul(1 << 20),
             index_cache_bytes: raw.maps.index_cache_mb.saturating_mul(1 << 20),
+            swath_cache_bytes: raw.maps.swath_cache_mb.saturating_mul(1 << 20),
+            swath_window: match raw.maps.swath_window_hours {
+                h if h.is_finite() && h > 0.0 && h <= 24.0 * 366.0 => chrono::Duration::seconds((h * 3600.0) as i64),
+                h => {
+                    return Err(invalid(
+                        "maps.swath_window_hours",
+                        format!("must be above 0 and at most a year, got {h}"),
+                    ));
+                }
+            },
             tile_cache_bytes: raw.maps.tile_cache_mb.saturating_mul(1 << 20),
             max_age_secs: raw.maps.max_age_secs,
         },

@@ -26,13 +26,25 @@ pub struct MapsRaw {
     pub index_cache_mb: u64,
     /// Rendered images kept in memory, in MiB.
     pub tile_cache_mb: u64,
+    /// Swath geolocation indexes and values kept in memory, in MiB.
+    pub swath_cache_mb: u64,
+    /// Time window of a swath layer when TIME is one instant: that many hours centred on it.
+    pub swath_window_hours: f64,
     /// Cache-Control max-age of rendered images, in seconds.
     pub max_age_secs: u64,
 }
 
 impl Default for MapsRaw {
     fn default() -> Self {
-        Self { max_image_size: 4096, array_cache_mb: 512, index_cache_mb: 128, tile_cache_mb: 256, max_age_secs: 3600 }
+        Self {
+            max_image_size: 4096,
+            array_cache_mb: 512,
+            index_cache_mb: 128,
+            tile_cache_mb: 256,
+            swath_cache_mb: 256,
+            swath_window_hours: 24.0,
+            max_age_secs: 3600,
+        }
     }
 }
 

@@ -11,12 +11,13 @@ use iroise_renderers::palette::{self, Palette};
 use crate::{config::Config, error::AppError, error::OgcCode};
 
 /// The granule a time step lives in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GranuleRef {
     pub id: i64,
     pub version: i64,
     pub key: String,
     pub name: String,
+    pub bbox: BBox,
 }
 
 /// One time step of a layer.
@@ -43,6 +44,7 @@ pub struct DefaultStyle {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
     pub name: String,
+    pub kind: CollectionKind,
     pub collection: String,
     pub collection_title: String,
     pub title: String,
@@ -131,15 +133,20 @@ impl LayerIndex {
     /// Builds the index from every grid collection's granules (sorted by time).
     pub fn build(config: &Config, granules: &HashMap<String, Vec<Granule>>) -> Self {
         let mut layers = Vec::new();
-        for c in config.collections.iter().filter(|c| c.kind == CollectionKind::Grid) {
+        for c in &config.collections {
             let Some(gs) = granules.get(&c.id).filter(|g| !g.is_empty()) else { continue };
             let Some(latest) = gs.iter().max_by_key(|g| (g.time.start, g.id)) else { continue };
             let bbox = union_bbox(gs.iter().map(|g| g.bbox));
             for v in latest.variables.iter().filter(|v| v.shape.len() >= 2) {
                 let mut steps: Vec<Step> = Vec::new();
                 for g in gs.iter().filter(|g| g.variables.iter().any(|gv| gv.name == v.name)) {
-                    let granule =
-                        Arc::new(GranuleRef { id: g.id, version: g.version, key: g.key.clone(), name: g.name.clone() });
+                    let granule = Arc::new(GranuleRef {
+                        id: g.id,
+                        version: g.version,
+                        key: g.key.clone(),
+                        name: g.name.clone(),
+                        bbox: g.bbox,
+                    });
                     for (index, &time) in g.time_steps.iter().enumerate() {
                         steps.push(Step { time, index, coverage: g.time, granule: granule.clone() });
                     }
@@ -148,6 +155,7 @@ impl LayerIndex {
                 let configured = c.styles.get(&v.name);
                 let layer = Layer {
                     name: format!("{}/{}", c.id, v.name),
+                    kind: c.kind,
                     collection: c.id.clone(),
                     collection_title: c.title.clone(),
                     title: v.long_name.clone().unwrap_or_else(|| v.name.clone()),
@@ -233,7 +241,7 @@ mod tests {
     }
 
     fn layer() -> Layer {
-        let g = Arc::new(GranuleRef { id: 1, version: 1, key: "k".into(), name: "n".into() });
+        let g = Arc::new(GranuleRef { id: 1, version: 1, key: "k".into(), name: "n".into(), bbox: BBox::WORLD });
         let steps = (1..=3)
             .map(|d| Step {
                 time: t(d, 12),
@@ -244,6 +252,7 @@ mod tests {
             .collect();
         Layer {
             name: "c/v".into(),
+            kind: CollectionKind::Grid,
             collection: "c".into(),
             collection_title: "C".into(),
             title: "v".into(),

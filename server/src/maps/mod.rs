@@ -19,10 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use bytes::Bytes;
-use iroise_archive::{
-    catalog::{Catalog, GranuleQuery},
-    model::CollectionKind,
-};
+use iroise_archive::catalog::{Catalog, GranuleQuery};
 use iroise_renderers::grid::RegularGrid;
 use tokio::sync::Mutex;
 
@@ -52,6 +49,19 @@ pub struct Classified {
     pub indices: Vec<u8>,
 }
 
+/// A swath's geolocation index and decoded values, as cached.
+#[derive(Debug)]
+pub struct SwathCached {
+    pub index: iroise_renderers::swath::SwathIndex,
+    pub values: Vec<f32>,
+}
+
+impl SwathCached {
+    fn weight(&self) -> usize {
+        self.index.weight() + self.values.len() * 4
+    }
+}
+
 /// Every input that changes a slab's values.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct SlabKey {
@@ -73,6 +83,9 @@ struct IndexState {
 pub struct Maps {
     index: Mutex<Option<IndexState>>,
     slabs: moka::future::Cache<SlabKey, Arc<Slab>>,
+    /// Swath geolocation indexes with their values, by granule version and variable.
+    swaths: moka::future::Cache<SlabKey, Arc<SwathCached>>,
+    pub swath_window: chrono::Duration,
     /// Keyed by the slab and every style input that changes the indices.
     classified: moka::future::Cache<(SlabKey, String), Arc<Classified>>,
     images: moka::future::Cache<String, Bytes>,
@@ -89,6 +102,11 @@ impl Maps {
                 .max_capacity(m.array_cache_bytes)
                 .weigher(|_k: &SlabKey, v: &Arc<Slab>| v.weight())
                 .build(),
+            swaths: moka::future::Cache::builder()
+                .max_capacity(m.swath_cache_bytes)
+                .weigher(|_k: &SlabKey, v: &Arc<SwathCached>| u32::try_from(v.weight()).unwrap_or(u32::MAX))
+                .build(),
+            swath_window: m.swath_window,
             classified: moka::future::Cache::builder()
                 .max_capacity(m.index_cache_bytes)
                 .weigher(|_k: &(SlabKey, String), v: &Arc<Classified>| {
@@ -116,13 +134,58 @@ impl Maps {
             return Ok(s.index.clone());
         }
         let mut granules = HashMap::new();
-        for c in config.collections.iter().filter(|c| c.kind == CollectionKind::Grid) {
+        for c in &config.collections {
             let q = GranuleQuery { collection: Some(c.id.clone()), ..Default::default() };
             granules.insert(c.id.clone(), catalog.granules(&q).await?);
         }
         let index = Arc::new(LayerIndex::build(config, &granules));
         *guard = Some(IndexState { checked: Instant::now(), marker, index: index.clone() });
         Ok(index)
+    }
+
+    /// The step a request is about. Grids: the step for TIME (nearest; latest when absent).
+    /// Swaths draw a time window instead, which only has to overlap the layer's extent; the
+    /// step is then the latest one that window reaches (it names the granule in cache keys).
+    pub fn pick_step(&self, layer: &Layer, p: &crate::params::Params) -> Result<Step, AppError> {
+        if layer.kind != iroise_archive::model::CollectionKind::Swath {
+            return Ok(layer.pick(p.time()?)?.clone());
+        }
+        let window = self.swath_window(layer, p)?;
+        let (Some(first), Some(last)) = (layer.steps.first(), layer.steps.last()) else {
+            return Ok(layer.pick(None)?.clone());
+        };
+        if window.end < first.coverage.start || window.start > last.coverage.end {
+            return Err(AppError::ogc(
+                crate::error::OgcCode::InvalidDimensionValue,
+                "TIME",
+                format!(
+                    "{} to {} is outside the time extent of {} ({} to {})",
+                    layers::iso(window.start),
+                    layers::iso(window.end),
+                    layer.name,
+                    layers::iso(first.coverage.start),
+                    layers::iso(last.coverage.end)
+                ),
+            ));
+        }
+        Ok(layer.steps.iter().rev().find(|s| s.coverage.start <= window.end).unwrap_or(first).clone())
+    }
+
+    /// The time window of a swath mosaic: TIME as an interval, or the configured window centred
+    /// on TIME (the layer's latest time when absent).
+    pub fn swath_window(
+        &self,
+        layer: &Layer,
+        p: &crate::params::Params,
+    ) -> Result<iroise_archive::model::TimeRange, AppError> {
+        if let Some((start, end)) = p.time_interval()? {
+            return Ok(iroise_archive::model::TimeRange { start, end });
+        }
+        let t = match p.time()? {
+            Some(t) => t,
+            None => layer.steps.last().map_or_else(chrono::Utc::now, |s| s.time),
+        };
+        Ok(iroise_archive::model::TimeRange { start: t - self.swath_window / 2, end: t + self.swath_window / 2 })
     }
 
     /// Weighted size of the caches (arrays, classified indices, images), for metrics.

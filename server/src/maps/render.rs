@@ -3,17 +3,25 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use iroise_archive::{reader, storage::ObjectKey};
+use iroise_archive::{
+    model::{BBox, CollectionKind, TimeRange},
+    reader,
+    storage::ObjectKey,
+};
 use iroise_renderers::{
     grid::RegularGrid,
     png::encode_indexed,
     resample::{self, Interp, Window},
     style::Style,
+    swath::{Swath, SwathIndex, draw},
 };
 use sha2::{Digest, Sha256};
 
-use super::{Classified, Maps, Slab, SlabKey, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
-use crate::{error::AppError, state::AppState};
+use super::{Classified, Maps, Slab, SlabKey, SwathCached, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
+use crate::{
+    error::{AppError, OgcCode},
+    state::AppState,
+};
 
 /// Runs `f` inline for tile-sized images, on the blocking pool for big maps, so that a 4096 x
 /// 4096 GetMap never holds an executor thread.
@@ -55,6 +63,8 @@ pub struct ImageRequest<'a> {
     pub style: &'a StyleSpec,
     pub interp: Interp,
     pub background: Background,
+    /// For swath layers: the time window whose granules make the mosaic.
+    pub time_window: Option<TimeRange>,
 }
 
 /// A rendered PNG and its ETag.
@@ -70,7 +80,7 @@ impl ImageRequest<'_> {
     fn cache_key(&self) -> String {
         let w = &self.window;
         format!(
-            "{}|{}@{}|{}|{}|{},{},{},{}|{}x{}|{}|{:?}|{:?}",
+            "{}|{}@{}|{}|{}|{},{},{},{}|{}x{}|{}|{:?}|{:?}|{:?}",
             self.layer.name,
             self.step.granule.id,
             self.step.granule.version,
@@ -84,7 +94,8 @@ impl ImageRequest<'_> {
             w.height,
             self.style.canonical(),
             self.interp,
-            self.background
+            self.background,
+            self.time_window
         )
     }
 }
@@ -93,6 +104,13 @@ impl Maps {
     /// The decoded field of a layer at a step, read once and cached by bytes. Concurrent
     /// requests for the same slab wait for one read.
     pub async fn slab(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<Slab>, AppError> {
+        if layer.kind == CollectionKind::Swath {
+            return Err(AppError::ogc(
+                OgcCode::OperationNotSupported,
+                "LAYERS",
+                format!("{} is a swath layer: it supports GetMap and tiles, not yet this request", layer.name),
+            ));
+        }
         let key = SlabKey {
             granule: step.granule.id,
             version: step.granule.version,
@@ -203,6 +221,72 @@ impl Maps {
         }
     }
 
+    /// A swath granule's geolocation index and values, read once and cached by bytes.
+    async fn swath(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<SwathCached>, AppError> {
+        let key = SlabKey {
+            granule: step.granule.id,
+            version: step.granule.version,
+            variable: layer.variable.name.clone(),
+            time_index: 0,
+        };
+        let path = state
+            .storage
+            .local_path(&ObjectKey::new(step.granule.key.clone())?)
+            .ok_or_else(|| AppError::Unavailable(format!("granule {} has no local copy", step.granule.key)))?;
+        let variable = layer.variable.name.clone();
+        self.swaths
+            .try_get_with(key, async move {
+                tokio::task::spawn_blocking(move || -> Result<Arc<SwathCached>, AppError> {
+                    let s = reader::read_swath(&path, &variable)?;
+                    let index = SwathIndex::build(&Swath { rows: s.rows, cells: s.cells, lat: s.lat, lon: s.lon });
+                    Ok(Arc::new(SwathCached { index, values: s.values }))
+                })
+                .await
+                .map_err(|e| AppError::Render(format!("swath task: {e}")))?
+            })
+            .await
+            .map_err(|e: Arc<AppError>| Arc::try_unwrap(e).unwrap_or_else(|e| AppError::Render(e.to_string())))
+    }
+
+    /// A mosaic of every granule of a swath layer in the time window that touches the view,
+    /// oldest first so that the newest is on top.
+    async fn render_swath(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {
+        let proj = req.crs.separable().ok_or_else(|| {
+            AppError::ogc(
+                OgcCode::InvalidCrs,
+                "CRS",
+                format!("swath layers are drawn in EPSG:4326, CRS:84 and EPSG:3857; not yet in {}", req.crs.code()),
+            )
+        })?;
+        let window = req.time_window.unwrap_or(req.step.coverage);
+        let w = &req.window;
+        let lon = |x: f64| (proj.lon(x) + 180.0).rem_euclid(360.0) - 180.0;
+        let view = if proj.lon(w.maxx) - proj.lon(w.minx) >= 360.0 {
+            BBox { west: -180.0, east: 180.0, south: proj.lat(w.miny), north: proj.lat(w.maxy) }
+        } else {
+            BBox { west: lon(w.minx), east: lon(w.maxx), south: proj.lat(w.miny), north: proj.lat(w.maxy) }
+        };
+        let mut parts = Vec::new();
+        for s in &req.layer.steps {
+            if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.bbox.intersects(&view) {
+                parts.push(self.swath(state, req.layer, s).await?);
+            }
+        }
+        let win = req.window;
+        let values = tokio::task::spawn_blocking(move || {
+            let mut out = vec![f32::NAN; win.width * win.height];
+            for p in &parts {
+                draw(&p.index, &p.values, &win, proj, &mut out);
+            }
+            out
+        })
+        .await
+        .map_err(|e| AppError::Render(format!("swath drawing task: {e}")))?;
+        let style = req.style.resolve(&req.layer.default_style, &values, req.background.rgba())?;
+        let indices = style.classify(&values);
+        Ok((style, indices))
+    }
+
     /// Renders (or fetches from the image cache) a PNG.
     pub async fn render(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<Rendered, AppError> {
         let key = req.cache_key();
@@ -211,6 +295,18 @@ impl Maps {
             return Ok(Rendered { png, etag });
         }
         let default = &req.layer.default_style;
+        if req.layer.kind == CollectionKind::Swath {
+            let (style, indices) = self.render_swath(state, req).await?;
+            let table = style.color_table();
+            let (w, h) = (req.window.width as u32, req.window.height as u32);
+            let png = off_executor_if_big(req.window, move || {
+                encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))
+            })
+            .await?;
+            let png = Bytes::from(png);
+            self.images.insert(key, png.clone()).await;
+            return Ok(Rendered { png, etag });
+        }
         // The usual tile: nearest neighbour and a range known before looking at the data. The
         // slab is classified once for the style and each tile gathers bytes.
         let (style, indices) = if req.interp == Interp::Nearest && !req.style.needs_data_range(default) {

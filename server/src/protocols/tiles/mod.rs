@@ -51,7 +51,7 @@ pub async fn render_tile(
     let window = set.window(z, col, row)?;
     let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
     let layer = index.get(layer_name).map_err(not_found_layer)?.clone();
-    let step = layer.pick(p.time()?)?.clone();
+    let step = state.maps.pick_step(&layer, p)?;
     let style = StyleSpec::parse(|k| p.get(k), style_key)?;
     let interp = match p.get("INTERPOLATION").map(str::to_ascii_lowercase).as_deref() {
         None | Some("nearest") => Interp::Nearest,
@@ -60,6 +60,9 @@ pub async fn render_tile(
             return Err(AppError::bad_parameter("interpolation", format!("expected nearest or bilinear, got {v:?}")));
         }
     };
+    let time_window = (layer.kind == iroise_archive::model::CollectionKind::Swath)
+        .then(|| state.maps.swath_window(&layer, p))
+        .transpose()?;
     let req = ImageRequest {
         layer: &layer,
         step: &step,
@@ -68,6 +71,7 @@ pub async fn render_tile(
         style: &style,
         interp,
         background: Background::Transparent,
+        time_window,
     };
     let rendered = state.maps.render(state, &req).await?;
     Ok(crate::maps::png_response(rendered, state.maps.max_age_secs, headers))

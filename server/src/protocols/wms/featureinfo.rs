@@ -37,7 +37,7 @@ pub async fn get_feature_info(state: &AppState, p: &Params, wms_111: bool) -> Re
             format!("unsupported INFO_FORMAT {format:?}; use text/plain, text/xml or application/json"),
         ));
     }
-    let m = map_params(p, &index, wms_111, state.maps.max_image_size, "QUERY_LAYERS")?;
+    let m = map_params(p, &index, wms_111, &state.maps, "QUERY_LAYERS")?;
     let (ik, jk) = if wms_111 { ("X", "Y") } else { ("I", "J") };
     let i = pixel(p, ik, m.window.width)?;
     let j = pixel(p, jk, m.window.height)?;

@@ -22,6 +22,7 @@ pub struct MapParams {
     pub style: StyleSpec,
     pub interp: Interp,
     pub background: Background,
+    pub time_window: Option<iroise_archive::model::TimeRange>,
 }
 
 /// Parses the map parameters, in the order that refuses cheap mistakes before any work.
@@ -29,9 +30,10 @@ pub fn map_params(
     p: &Params,
     index: &LayerIndex,
     wms_111: bool,
-    max_size: u32,
+    maps: &crate::maps::Maps,
     layers_key: &'static str,
 ) -> Result<MapParams, AppError> {
+    let max_size = maps.max_image_size;
     let width = p.size("WIDTH", max_size)?;
     let height = p.size("HEIGHT", max_size)?;
     if let Some(f) = p.get("FORMAT") {
@@ -63,7 +65,7 @@ pub fn map_params(
         .get(name)
         .map_err(|_| AppError::ogc(OgcCode::LayerNotDefined, layers_key, format!("no layer named {name:?}")))?
         .clone();
-    let step = layer.pick(p.time()?)?.clone();
+    let step = maps.pick_step(&layer, p)?;
     let style = StyleSpec::parse(|k| p.get(k), "STYLES")?;
     let interp = match p.get("INTERPOLATION").map(|v| v.trim().to_ascii_lowercase()) {
         None => Interp::Nearest,
@@ -88,12 +90,15 @@ pub fn map_params(
         };
         Background::Color([bg[0], bg[1], bg[2]])
     };
-    Ok(MapParams { layer, step, crs, window, style, interp, background })
+    let time_window = (layer.kind == iroise_archive::model::CollectionKind::Swath)
+        .then(|| maps.swath_window(&layer, p))
+        .transpose()?;
+    Ok(MapParams { layer, step, crs, window, style, interp, background, time_window })
 }
 
 pub async fn get_map(state: &AppState, p: &Params, wms_111: bool, headers: &HeaderMap) -> Result<Response, AppError> {
     let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
-    let m = map_params(p, &index, wms_111, state.maps.max_image_size, "LAYERS")?;
+    let m = map_params(p, &index, wms_111, &state.maps, "LAYERS")?;
     let req = ImageRequest {
         layer: &m.layer,
         step: &m.step,
@@ -102,6 +107,7 @@ pub async fn get_map(state: &AppState, p: &Params, wms_111: bool, headers: &Head
         style: &m.style,
         interp: m.interp,
         background: m.background,
+        time_window: m.time_window,
     };
     let rendered = state.maps.render(state, &req).await?;
     Ok(crate::maps::png_response(rendered, state.maps.max_age_secs, headers))

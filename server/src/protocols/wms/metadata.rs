@@ -66,7 +66,7 @@ pub async fn get_metadata(state: &AppState, p: &Params) -> Result<Response, AppE
             Ok(Json(serde_json::json!({ "timesteps": steps })).into_response())
         }
         "minmax" => {
-            let m = map_params(p, &index, false, state.maps.max_image_size, "LAYERS")?;
+            let m = map_params(p, &index, false, &state.maps, "LAYERS")?;
             let slab = state.maps.slab(state, &m.layer, &m.step).await?;
             let values = state.maps.resample(slab, m.crs, m.window, m.interp).await?;
             let (lo, hi) = values

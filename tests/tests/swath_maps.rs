@@ -1,0 +1,94 @@
+//! Swath layers (`scat-l2-wind/...`) are drawn on the fly: a time window's passes are composed
+//! into one image, each pass drawn on both sides of the antimeridian with no streak between,
+//! and requests swaths do not support yet answer a clear 400 rather than a failure.
+
+use iroise_tests::http::get;
+use iroise_tests::maps::{Image, png_reply, require_maps, service_exception, wms};
+use iroise_tests::{Demo, Server};
+
+const LAYER: &str = "scat-l2-wind/wind_speed";
+
+fn world(server: &Server, time: &str) -> Image {
+    let q = format!(
+        "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={LAYER}&STYLES=default-scalar/speed&CRS=CRS:84&BBOX=-180,-90,180,90&WIDTH=720&HEIGHT=360&FORMAT=image/png&TRANSPARENT=true&COLORSCALERANGE=0,25&TIME={time}"
+    );
+    png_reply(&wms(server, &q), &format!("GetMap of {LAYER} at {time}"))
+}
+
+fn opaque(img: &Image) -> usize {
+    img.pixels().filter(|p| p[3] == 255).count()
+}
+
+#[test]
+fn a_day_of_passes_is_one_mosaic_with_gaps_left_transparent() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    require_maps(&server);
+    let day = world(&server, "2026-11-01T00:00:00Z/2026-11-01T23:59:59Z");
+    let (drawn, total) = (opaque(&day), day.pixels().count());
+    // Four 1,600 km passes cover a good part of the globe, but far from all of it.
+    assert!(drawn > total / 10 && drawn < total * 9 / 10, "{drawn} of {total} pixels drawn");
+    // A window with one pass draws less than the day's four.
+    let one = world(&server, "2026-11-01T01:00:00Z/2026-11-01T02:00:00Z");
+    assert!(opaque(&one) > 0 && opaque(&one) < drawn, "one pass {} vs the day {drawn}", opaque(&one));
+    // A window between two passes (03:18 and 06:41 on the first day) is transparent, not an error.
+    let none = world(&server, "2026-11-01T04:00:00Z/2026-11-01T04:30:00Z");
+    assert_eq!(opaque(&none), 0);
+    // A window outside the layer's time extent is an InvalidDimensionValue.
+    let q = format!(
+        "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={LAYER}&STYLES=&CRS=CRS:84&BBOX=-180,-90,180,90&WIDTH=8&HEIGHT=8&FORMAT=image/png&TIME=1999-01-01T00:00:00Z/1999-01-02T00:00:00Z"
+    );
+    let r = wms(&server, &q);
+    assert_eq!(r.status, 400);
+    let e = service_exception(&String::from_utf8_lossy(&r.body)).expect("a ServiceExceptionReport");
+    assert_eq!(e.code.as_deref(), Some("InvalidDimensionValue"));
+}
+
+#[test]
+fn passes_across_the_antimeridian_are_drawn_on_both_sides_without_a_streak() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    require_maps(&server);
+    let img = world(&server, "2026-11-01T00:00:00Z/2026-11-03T23:59:59Z");
+    // Three days of full orbits reach both map edges.
+    let edge = |x: u32| (0..img.height).filter(|&y| img.pixel(x, y)[3] == 255).count();
+    assert!(edge(0) > 0 && edge(img.width - 1) > 0, "west edge {}, east edge {}", edge(0), edge(img.width - 1));
+    // No row is drawn from edge to edge: a cell across 180 degrees drawn the wrong way would
+    // streak over the whole map.
+    for y in 0..img.height {
+        let run = (0..img.width).filter(|&x| img.pixel(x, y)[3] == 255).count();
+        assert!(run < img.width as usize * 9 / 10, "row {y} is drawn over {run} of {} pixels", img.width);
+    }
+}
+
+#[test]
+fn swath_tiles_render_and_unsupported_requests_are_clear_400s() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    require_maps(&server);
+    let tile = get(&server.url(&format!("/tiles/{LAYER}/2/0/1.png?time=2026-11-02T12:00:00Z&colorscalerange=0,25")));
+    assert_eq!(tile.status, 200);
+    let img = png_reply(&tile, "swath tile");
+    assert_eq!((img.width, img.height), (256, 256));
+    let fi = wms(
+        &server,
+        &format!(
+            "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS={LAYER}&QUERY_LAYERS={LAYER}&STYLES=&CRS=CRS:84&BBOX=-180,-90,180,90&WIDTH=10&HEIGHT=10&I=1&J=1&INFO_FORMAT=text/plain"
+        ),
+    );
+    assert_eq!(fi.status, 400, "{}", String::from_utf8_lossy(&fi.body));
+    let e = service_exception(&String::from_utf8_lossy(&fi.body)).expect("a ServiceExceptionReport");
+    assert_eq!(e.code.as_deref(), Some("OperationNotSupported"));
+    let polar = wms(
+        &server,
+        &format!(
+            "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={LAYER}&STYLES=&CRS=EPSG:3413&BBOX=-4000000,-4000000,4000000,4000000&WIDTH=64&HEIGHT=64&FORMAT=image/png"
+        ),
+    );
+    assert_eq!(polar.status, 400);
+    assert_eq!(
+        service_exception(&String::from_utf8_lossy(&polar.body)).expect("exception").code.as_deref(),
+        Some("InvalidCRS")
+    );
+    assert_eq!(get(&server.url("/healthz")).status, 200);
+}
