@@ -111,7 +111,7 @@ impl Params {
 
 impl Params {
     /// TIME as an interval `start/end`, when it is one.
-    pub fn time_interval(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
+    pub fn time_interval(&self) -> Result<Option<iroise_archive::model::TimeRange>, AppError> {
         let Some(v) = self.get("TIME").map(str::trim).filter(|v| v.contains('/')) else { return Ok(None) };
         let bad = || {
             AppError::ogc(
@@ -129,7 +129,7 @@ impl Params {
                 format!("TIME={v:?} ends before it starts"),
             ));
         }
-        Ok(Some((a, b)))
+        Ok(Some(iroise_archive::model::TimeRange { start: a, end: b }))
     }
 }
 

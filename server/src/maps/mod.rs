@@ -178,8 +178,8 @@ impl Maps {
         layer: &Layer,
         p: &crate::params::Params,
     ) -> Result<iroise_archive::model::TimeRange, AppError> {
-        if let Some((start, end)) = p.time_interval()? {
-            return Ok(iroise_archive::model::TimeRange { start, end });
+        if let Some(window) = p.time_interval()? {
+            return Ok(window);
         }
         let t = match p.time()? {
             Some(t) => t,

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod files;
 pub mod landing;
+pub mod ncss;
 pub mod opendap;
 pub mod tiles;
 pub mod wms;

@@ -39,6 +39,7 @@ impl Doc {
         self.open("service", &[("name", "all"), ("serviceType", "Compound"), ("base", "")]);
         self.empty("service", &[("name", "HTTPServer"), ("serviceType", "HTTPServer"), ("base", "/files/")]);
         self.empty("service", &[("name", "OPENDAP"), ("serviceType", "OPENDAP"), ("base", "/opendap/")]);
+        self.empty("service", &[("name", "NetcdfSubset"), ("serviceType", "NetcdfSubset"), ("base", "/ncss/")]);
         self.close("service");
     }
 
