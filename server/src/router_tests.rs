@@ -53,6 +53,7 @@ async fn state(dir: &std::path::Path) -> AppState {
         .unwrap();
     AppState {
         maps: Arc::new(crate::maps::Maps::new(&config)),
+        dap: Arc::new(crate::protocols::opendap::DapCache::new()),
         storage: Arc::new(LocalStorage::open(&config.archive_root).unwrap()),
         config: Arc::new(config),
         catalog: Arc::new(catalog),

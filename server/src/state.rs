@@ -18,6 +18,7 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub metrics: Arc<Metrics>,
     pub maps: Arc<Maps>,
+    pub dap: Arc<crate::protocols::opendap::DapCache>,
 }
 
 impl AppState {
@@ -27,6 +28,7 @@ impl AppState {
         let catalog = SqliteCatalog::connect(&config.catalog_url).await?;
         Ok(Self {
             maps: Arc::new(Maps::new(&config)),
+            dap: Arc::new(crate::protocols::opendap::DapCache::new()),
             config: Arc::new(config),
             storage: Arc::new(storage),
             catalog: Arc::new(catalog),

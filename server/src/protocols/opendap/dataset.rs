@@ -152,6 +152,11 @@ pub fn describe(path: &Path, name: &str) -> Result<DatasetInfo, AppError> {
         variable: None,
         source: e,
     })?;
+    Ok(describe_file(&file, name))
+}
+
+/// The DAP2 description of an open granule.
+pub fn describe_file(file: &netcdf::File, name: &str) -> DatasetInfo {
     let coord_vars: Vec<String> = file
         .variables()
         .filter(|v| {
@@ -174,7 +179,7 @@ pub fn describe(path: &Path, name: &str) -> Result<DatasetInfo, AppError> {
         vars.push(DapVar { name: v.name(), dtype, signed_byte, dims, attrs, maps });
     }
     let globals = file.attributes().filter_map(|a| a.value().ok().and_then(|val| attr_of(a.name(), val))).collect();
-    Ok(DatasetInfo { name: name.to_owned(), vars, globals })
+    DatasetInfo { name: name.to_owned(), vars, globals }
 }
 
 /// One array to send: a variable and its resolved hyperslab (one slice per dimension).

@@ -27,6 +27,48 @@ use crate::{
     state::AppState,
 };
 
+/// What DAP2 keeps between requests: granule descriptions by version, and open granules.
+pub struct DapCache {
+    infos: moka::sync::Cache<(i64, i64), std::sync::Arc<dataset::DatasetInfo>>,
+    files: read::OpenFiles,
+}
+
+impl DapCache {
+    pub fn new() -> Self {
+        Self { infos: moka::sync::Cache::new(4096), files: read::OpenFiles::new(64) }
+    }
+
+    /// The open granule and its description (blocking: may open and read it).
+    #[allow(clippy::type_complexity)]
+    fn open(
+        &self,
+        path: &std::path::Path,
+        name: &str,
+        id: i64,
+        version: i64,
+    ) -> Result<(std::sync::Arc<std::sync::Mutex<netcdf::File>>, std::sync::Arc<dataset::DatasetInfo>), AppError> {
+        let file = self.files.get(path, version).map_err(|e| match e {
+            read::Stop::Failed(m) => AppError::Render(m),
+            read::Stop::ClientGone => AppError::Render("reader stopped".into()),
+        })?;
+        if let Some(info) = self.infos.get(&(id, version)) {
+            return Ok((file, info));
+        }
+        let info = {
+            let f = file.lock().map_err(|_| AppError::Render("open file lock poisoned".into()))?;
+            std::sync::Arc::new(dataset::describe_file(&f, name))
+        };
+        self.infos.insert((id, version), info.clone());
+        Ok((file, info))
+    }
+}
+
+impl Default for DapCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/opendap/{*path}", get(opendap))
 }
@@ -101,21 +143,21 @@ async fn respond(state: &AppState, path: &str, query: Option<&str>) -> Result<Re
         let (agg, info) = tokio::task::spawn_blocking(move || aggregation::build(&name, granules))
             .await
             .map_err(|e| AppError::Render(format!("aggregation task: {e}")))??;
-        (read::Source::Aggregation(std::sync::Arc::new(agg)), info)
+        (read::Source::Aggregation(std::sync::Arc::new(agg)), std::sync::Arc::new(info))
     } else {
         let granule = state
             .catalog
             .granule_by_key(key.as_str())
             .await?
             .ok_or_else(|| AppError::not_found(format!("dataset {key}")))?;
-        let file =
+        let path =
             state.storage.local_path(&key).ok_or_else(|| AppError::Unavailable(format!("{key} has no local copy")))?;
-        let name = granule.name.clone();
-        let describe_path = file.clone();
-        let info = tokio::task::spawn_blocking(move || dataset::describe(&describe_path, &name))
+        let (dap, name, id, version, p) =
+            (state.dap.clone(), granule.name.clone(), granule.id, granule.version, path.clone());
+        let (file, info) = tokio::task::spawn_blocking(move || dap.open(&p, &name, id, version))
             .await
             .map_err(|e| AppError::Render(format!("describe task: {e}")))??;
-        (read::Source::File(file), info)
+        (read::Source::File(path, file), info)
     };
     match suffix {
         "ver" => Ok((

@@ -3,7 +3,7 @@
 //! granules the request touches.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use iroise_archive::nc::{self, RawChunk};
 use netcdf::Extent;
@@ -16,8 +16,35 @@ pub const CHUNK_VALUES: usize = 256 * 1024;
 /// Where a dataset's values come from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    File(PathBuf),
+    /// One granule, held open in the [`OpenFiles`] pool (its path, to open a private handle
+    /// while another request holds the shared one).
+    File(PathBuf, Arc<Mutex<netcdf::File>>),
     Aggregation(Arc<Aggregation>),
+}
+
+/// Granules kept open between requests, keyed by path and version (a new version is a new
+/// file behind the same path). Opening a netCDF-4 file and decompressing its first chunk costs
+/// milliseconds; a read from an open file whose chunks HDF5 has cached costs microseconds.
+/// Bounded by count; an evicted file closes when its last reader lets go.
+pub struct OpenFiles {
+    files: moka::sync::Cache<(PathBuf, i64), Arc<Mutex<netcdf::File>>>,
+}
+
+impl OpenFiles {
+    pub fn new(capacity: u64) -> Self {
+        Self { files: moka::sync::Cache::new(capacity) }
+    }
+
+    /// The open file of a granule version (blocking: may open it).
+    pub fn get(&self, path: &std::path::Path, version: i64) -> Result<Arc<Mutex<netcdf::File>>, Stop> {
+        let key = (path.to_owned(), version);
+        if let Some(f) = self.files.get(&key) {
+            return Ok(f);
+        }
+        let f = Arc::new(Mutex::new(open(path)?));
+        self.files.insert(key, f.clone());
+        Ok(f)
+    }
 }
 
 /// Why reading stopped early.
@@ -36,7 +63,7 @@ pub fn extent(start: usize, count: usize, stride: usize) -> Extent {
 pub struct Reader {
     source: Source,
     /// The granule for non-aggregated variables (the only one, or the aggregation's latest).
-    reference: netcdf::File,
+    reference: Arc<Mutex<netcdf::File>>,
     /// The aggregation part open now, by index.
     part: Option<(usize, netcdf::File)>,
 }
@@ -48,8 +75,8 @@ fn open(path: &std::path::Path) -> Result<netcdf::File, Stop> {
 impl Reader {
     pub fn open(source: Source) -> Result<Self, Stop> {
         let reference = match &source {
-            Source::File(p) => open(p)?,
-            Source::Aggregation(a) => open(&a.reference)?,
+            Source::File(_, f) => f.clone(),
+            Source::Aggregation(a) => Arc::new(Mutex::new(open(&a.reference)?)),
         };
         Ok(Self { source, reference, part: None })
     }
@@ -67,10 +94,23 @@ impl Reader {
             _ => None,
         };
         let Some(agg) = agg else {
-            let var = self
-                .reference
-                .variable(&a.var.name)
-                .ok_or_else(|| Stop::Failed(format!("variable {} vanished", a.var.name)))?;
+            // The shared handle when it is free; when another request holds it (a long stream,
+            // say), a private handle rather than a wait.
+            let shared = self.reference.try_lock();
+            let private;
+            let file: &netcdf::File = match (&shared, &self.source) {
+                (Ok(guard), _) => guard,
+                (Err(_), Source::File(path, _)) => {
+                    private = open(path)?;
+                    &private
+                }
+                (Err(_), Source::Aggregation(a)) => {
+                    private = open(&a.reference)?;
+                    &private
+                }
+            };
+            let var =
+                file.variable(&a.var.name).ok_or_else(|| Stop::Failed(format!("variable {} vanished", a.var.name)))?;
             return read_block(&var, &a.var.name, Vec::new(), &a.slices, f);
         };
         if a.var.name == agg.time_var && a.var.dims.len() == 1 {
