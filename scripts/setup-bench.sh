@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Install what the HTTP benchmarks need (benches/maps/run.sh), and only what is missing:
+# Install what the HTTP benchmarks need (benches/maps/run.sh, benches/dap/run.sh), and only what
+# is missing:
 #
 #   cgi-mapserver   MapServer 8 (mapserv, built with FastCGI support), the maps baseline
 #   lighttpd        its FastCGI front end (mod_fastcgi is built into Debian's lighttpd)
-#   wrk             the load generator (driven by benches/maps/tiles.lua)
+#   wrk             the load generator (driven by benches/maps/tiles.lua, benches/dap/load.lua)
 #   gdal-bin        gdalinfo, to look at what MapServer reads through GDAL
-#   netcdf-bin      ncdump
+#   netcdf-bin      ncdump, nc-config
 #   curl, procps    checks and process handling in run.sh
+#   python3-venv    the DAP2 bench venv (benches/.work/dap-venv): pydap's server and xpublish-opendap
+#                   pinned in benches/dap/requirements.txt, installed from PyPI when missing or stale
 #
 # The Debian lighttpd service is not started by the install (run.sh starts its own lighttpd on
 # 127.0.0.1 and a free port). Quiet when there is nothing to do. Safe to run again.
 set -euo pipefail
 
-apt_packages=(cgi-mapserver lighttpd wrk gdal-bin netcdf-bin curl procps python3)
+apt_packages=(cgi-mapserver lighttpd wrk gdal-bin netcdf-bin curl procps python3 python3-venv)
 
 say() { printf 'setup-bench: %s\n' "$*" >&2; }
 
@@ -29,7 +32,7 @@ as_root() {
 
 case "${1:-}" in
     "") ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown option: $1 (try --help)"; exit 2 ;;
 esac
 
@@ -83,3 +86,8 @@ if [[ "$(wrk -v 2>&1 || true)" != wrk* ]]; then
     say "wrk does not run"
     exit 1
 fi
+
+# The DAP2 benchmark's venv (benches/dap/run.sh does the same check before each run): created, or
+# reinstalled when benches/dap/requirements.txt changed; nothing to do otherwise.
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+"$repo/benches/dap/run.sh" --venv-only || { say "the DAP2 bench venv could not be installed"; exit 1; }
