@@ -94,9 +94,14 @@ impl Reader {
             _ => None,
         };
         let Some(agg) = agg else {
-            // The shared handle when it is free; when another request holds it (a long stream,
-            // say), a private handle rather than a wait.
-            let shared = self.reference.try_lock();
+            // A small read waits for the shared handle (microseconds from HDF5's chunk cache,
+            // where opening a private one costs milliseconds); a large one takes a private handle
+            // when the shared one is busy, so that a long stream never holds up small requests.
+            let shared = if a.len() <= CHUNK_VALUES as u64 {
+                self.reference.lock().map_err(|_| std::sync::TryLockError::WouldBlock)
+            } else {
+                self.reference.try_lock()
+            };
             let private;
             let file: &netcdf::File = match (&shared, &self.source) {
                 (Ok(guard), _) => guard,
