@@ -295,21 +295,12 @@ impl Maps {
             return Ok(Rendered { png, etag });
         }
         let default = &req.layer.default_style;
-        if req.layer.kind == CollectionKind::Swath {
-            let (style, indices) = self.render_swath(state, req).await?;
-            let table = style.color_table();
-            let (w, h) = (req.window.width as u32, req.window.height as u32);
-            let png = off_executor_if_big(req.window, move || {
-                encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))
-            })
-            .await?;
-            let png = Bytes::from(png);
-            self.images.insert(key, png.clone()).await;
-            return Ok(Rendered { png, etag });
-        }
-        // The usual tile: nearest neighbour and a range known before looking at the data. The
-        // slab is classified once for the style and each tile gathers bytes.
-        let (style, indices) = if req.interp == Interp::Nearest && !req.style.needs_data_range(default) {
+        // Swaths: a mosaic of the window's granules. Grids, the usual tile: nearest neighbour and
+        // a range known before looking at the data, so the slab is classified once for the style
+        // and each tile gathers bytes. Otherwise: resample values, then classify.
+        let (style, indices) = if req.layer.kind == CollectionKind::Swath {
+            self.render_swath(state, req).await?
+        } else if req.interp == Interp::Nearest && !req.style.needs_data_range(default) {
             let style = req.style.resolve(default, &[], req.background.rgba())?;
             let classified = self.classified(state, req.layer, req.step, &style).await?;
             let indices = self.gather_indices(classified, req.crs, req.window).await?;
