@@ -71,6 +71,17 @@ struct SlabKey {
     time_index: usize,
 }
 
+impl SlabKey {
+    fn of(layer: &Layer, step: &Step, time_index: usize) -> Self {
+        Self {
+            granule: step.granule.id,
+            version: step.granule.version,
+            variable: layer.variable.name.clone(),
+            time_index,
+        }
+    }
+}
+
 /// How often the layer index checks the catalog for new granules.
 const INDEX_CHECK: Duration = Duration::from_secs(1);
 

@@ -111,12 +111,7 @@ impl Maps {
                 format!("{} is a swath layer: it supports GetMap and tiles, not yet this request", layer.name),
             ));
         }
-        let key = SlabKey {
-            granule: step.granule.id,
-            version: step.granule.version,
-            variable: layer.variable.name.clone(),
-            time_index: step.index,
-        };
+        let key = SlabKey::of(layer, step, step.index);
         let path = state
             .storage
             .local_path(&ObjectKey::new(step.granule.key.clone())?)
@@ -171,12 +166,7 @@ impl Maps {
         step: &Step,
         style: &Style,
     ) -> Result<Arc<Classified>, AppError> {
-        let slab_key = SlabKey {
-            granule: step.granule.id,
-            version: step.granule.version,
-            variable: layer.variable.name.clone(),
-            time_index: step.index,
-        };
+        let slab_key = SlabKey::of(layer, step, step.index);
         let style_key = format!(
             "{}|{}|{}|{}|{:?}|{:?}",
             style.min,
@@ -186,10 +176,11 @@ impl Maps {
             style.below == iroise_renderers::style::Beyond::Extend,
             style.above == iroise_renderers::style::Beyond::Extend
         );
-        let slab = self.slab(state, layer, step).await?;
         let style = style.clone();
         self.classified
             .try_get_with((slab_key, style_key), async move {
+                // Only on a miss: a classified slab outlives its evicted values.
+                let slab = self.slab(state, layer, step).await?;
                 tokio::task::spawn_blocking(move || {
                     Arc::new(Classified { grid: slab.grid.clone(), indices: style.classify(&slab.values) })
                 })
@@ -223,12 +214,7 @@ impl Maps {
 
     /// A swath granule's geolocation index and values, read once and cached by bytes.
     async fn swath(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<SwathCached>, AppError> {
-        let key = SlabKey {
-            granule: step.granule.id,
-            version: step.granule.version,
-            variable: layer.variable.name.clone(),
-            time_index: 0,
-        };
+        let key = SlabKey::of(layer, step, 0);
         let path = state
             .storage
             .local_path(&ObjectKey::new(step.granule.key.clone())?)
