@@ -63,6 +63,15 @@ pub enum ArchiveError {
     #[error("unknown CF calendar {calendar:?}")]
     Calendar { calendar: String },
 
+    #[error("no {kind} {name:?}")]
+    UnknownAccount { kind: &'static str, name: String },
+
+    #[error("{kind} {name:?} already exists")]
+    AccountConflict { kind: &'static str, name: String },
+
+    #[error("invalid {field}: {reason}")]
+    InvalidAccount { field: &'static str, reason: String },
+
     #[error("blocking task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }

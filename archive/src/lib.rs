@@ -11,11 +11,15 @@
 //!   [`storage::ObjectKey`], so no backend ever sees `..` or an absolute path.
 //! - [`catalog`]: the [`catalog::Catalog`] trait and its SQLite implementation: granules,
 //!   versions, quarantine records.
+//! - [`accounts`]: users, groups, grants, API tokens (by hash) and access requests;
+//!   [`downloads`]: download statistics. Both live in the catalog database.
 //! - [`reader`]: opens a granule with netCDF-C and returns the decoded array of a variable at a
 //!   time index, off the async executor.
 
+pub mod accounts;
 pub mod catalog;
 pub mod cf;
+pub mod downloads;
 pub mod error;
 pub mod model;
 pub mod nc;

@@ -1,9 +1,12 @@
 //! The route table: every protocol's router merged in one place, with the middleware stack.
 
-use axum::{Router, middleware, routing::get};
-use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use axum::{Router, extract::Request, http::header, middleware, routing::get};
+use tower_http::{
+    limit::RequestBodyLimitLayer, sensitive_headers::SetSensitiveRequestHeadersLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
-use crate::{error, metrics, protocols, state::AppState};
+use crate::{auth, error, metrics, protocols, state::AppState, stats};
 
 pub fn app(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
@@ -19,10 +22,21 @@ pub fn app(state: AppState) -> Router {
         .merge(protocols::tiles::router())
         .merge(protocols::opendap::router())
         .merge(protocols::ncss::router())
+        .merge(protocols::account::router())
+        .merge(protocols::admin::router(state.clone()))
+        .layer(middleware::from_fn_with_state(state.clone(), stats::middleware::record))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::middleware::resolve))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(middleware::from_fn(error::log_server_errors))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
         .with_state(state)
+}
+
+/// The span of one request: method and URI with any `token` parameter taken out, so that a
+/// token in a map client's URL never reaches the log.
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::debug_span!("request", method = %req.method(), uri = %error::redacted_uri(req.uri()))
 }

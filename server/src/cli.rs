@@ -56,6 +56,137 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage groups.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Let a user or a group read a restricted collection (or, with --revoke, stop them).
+    Grant(GrantArgs),
+    /// Manage long-lived API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// List and decide access requests.
+    #[command(subcommand)]
+    Access(AccessCommand),
+    /// Download statistics: totals by day, collection, user and protocol.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password, if any, is read from stdin (never from the command line).
+    Add {
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// May read every collection and use /admin.
+        #[arg(long)]
+        admin: bool,
+        /// Read a password from the first line of stdin (users without one sign in with tokens).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user (their tokens stop working), or enable them again.
+    Disable {
+        name: String,
+        #[arg(long)]
+        enable: bool,
+    },
+    /// Set a user's password, read from the first line of stdin.
+    Passwd { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group.
+    Add { name: String },
+    /// Add a user to a group (or remove them).
+    Member {
+        group: String,
+        user: String,
+        #[arg(long)]
+        remove: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// The collection.
+    pub collection: String,
+    /// To this user.
+    #[arg(long, conflicts_with = "group", required_unless_present = "group")]
+    pub user: Option<String>,
+    /// To every member of this group.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Remove the grant instead.
+    #[arg(long)]
+    pub revoke: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it once, on stdout.
+    Create {
+        user: String,
+        /// A name to recognise it by in listings.
+        #[arg(long, default_value = "api")]
+        name: String,
+        /// Expire after this many days (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by id; servers refuse it within auth.refresh_secs.
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// List access requests.
+    List {
+        /// Only pending requests.
+        #[arg(long)]
+        pending: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request: the user is granted the collection.
+    Approve { id: i64 },
+    /// Refuse a request.
+    Refuse { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// First day (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
+    /// How many top users to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: u32,
+    /// JSON output.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV output: one line per day, collection, user and protocol total.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Args)]

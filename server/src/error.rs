@@ -65,6 +65,18 @@ pub enum AppError {
     #[error("requested range not satisfiable")]
     RangeNotSatisfiable { size: u64 },
 
+    #[error("authentication required: {reason}")]
+    Unauthorized { reason: String },
+
+    #[error("you may not read collection {collection:?}; ask for access with POST /auth/access-requests")]
+    Forbidden { collection: String },
+
+    #[error("admin rights required")]
+    AdminOnly,
+
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+
     #[error("rendering failed: {0}")]
     Render(String),
 
@@ -104,8 +116,15 @@ impl AppError {
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } | Self::AdminOnly => StatusCode::FORBIDDEN,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Archive(e) => match e {
-                ArchiveError::NotFound { .. } | ArchiveError::UnknownVariable { .. } => StatusCode::NOT_FOUND,
+                ArchiveError::NotFound { .. }
+                | ArchiveError::UnknownVariable { .. }
+                | ArchiveError::UnknownAccount { .. } => StatusCode::NOT_FOUND,
+                ArchiveError::InvalidAccount { .. } => StatusCode::BAD_REQUEST,
+                ArchiveError::AccountConflict { .. } => StatusCode::CONFLICT,
                 ArchiveError::InvalidKey { .. } | ArchiveError::TimeIndexOutOfRange { .. } => StatusCode::BAD_REQUEST,
                 ArchiveError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
                 ArchiveError::Database { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -141,14 +160,28 @@ impl IntoResponse for AppError {
         {
             res.headers_mut().insert(header::CONTENT_RANGE, v);
         }
+        if let Self::RateLimited { retry_after_secs } = &self {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         res.extensions_mut().insert(ErrorDetail(format!("{self}")));
         res
     }
 }
 
+/// The URI as it may be logged: without `token` query parameters.
+pub fn redacted_uri(uri: &axum::http::Uri) -> String {
+    match uri.query() {
+        Some(q) => {
+            let q = crate::auth::credentials::strip_token(q);
+            if q.is_empty() { uri.path().to_owned() } else { format!("{}?{q}", uri.path()) }
+        }
+        None => uri.path().to_owned(),
+    }
+}
+
 /// Logs the detail of every 5xx answer.
 pub async fn log_server_errors(req: Request, next: Next) -> Response {
-    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let (method, uri) = (req.method().clone(), redacted_uri(req.uri()));
     let res = next.run(req).await;
     if res.status().is_server_error() {
         let detail = res.extensions().get::<ErrorDetail>().map_or("", |d| d.0.as_str());
@@ -170,6 +203,13 @@ mod tests {
             (AppError::RangeNotSatisfiable { size: 3 }, 416),
             (AppError::TooLarge { size: 3, limit: 2 }, 413),
             (AppError::Unavailable("db".into()), 503),
+            (AppError::Unauthorized { reason: "x".into() }, 401),
+            (AppError::Forbidden { collection: "x".into() }, 403),
+            (AppError::AdminOnly, 403),
+            (AppError::RateLimited { retry_after_secs: 1 }, 429),
+            (ArchiveError::UnknownAccount { kind: "user", name: "x".into() }.into(), 404),
+            (ArchiveError::AccountConflict { kind: "user", name: "x".into() }.into(), 409),
+            (ArchiveError::InvalidAccount { field: "user name", reason: "x".into() }.into(), 400),
             (ArchiveError::NotFound { key: "k".into() }.into(), 404),
             (ArchiveError::InvalidKey { key: "..".into(), reason: "dot segment" }.into(), 400),
             (ArchiveError::RangeNotSatisfiable { key: "k".into(), start: 9, end: None, size: 3 }.into(), 416),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod app;
+mod auth;
 mod cli;
 mod commands;
 mod config;
@@ -17,6 +18,7 @@ mod protocols;
 #[cfg(test)]
 mod router_tests;
 mod state;
+mod stats;
 mod templates;
 mod xml;
 

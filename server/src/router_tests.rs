@@ -18,9 +18,7 @@ use tower::ServiceExt;
 use crate::{
     app::app,
     config::{self, Overrides},
-    metrics::Metrics,
     state::AppState,
-    templates::Templates,
 };
 
 const KEY: &str = "sst/2026/305/a.nc";
@@ -51,15 +49,8 @@ async fn state(dir: &std::path::Path) -> AppState {
         })
         .await
         .unwrap();
-    AppState {
-        maps: Arc::new(crate::maps::Maps::new(&config)),
-        dap: Arc::new(crate::protocols::opendap::DapCache::new()),
-        storage: Arc::new(LocalStorage::open(&config.archive_root).unwrap()),
-        config: Arc::new(config),
-        catalog: Arc::new(catalog),
-        templates: Arc::new(Templates::new().unwrap()),
-        metrics: Arc::new(Metrics::new()),
-    }
+    let storage = Arc::new(LocalStorage::open(&config.archive_root).unwrap());
+    AppState::build(config, storage, catalog).await.unwrap()
 }
 
 async fn get(

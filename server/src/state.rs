@@ -4,11 +4,19 @@
 use std::sync::Arc;
 
 use iroise_archive::{
+    accounts::Accounts,
     catalog::{Catalog, SqliteCatalog},
+    downloads::Downloads,
     storage::{LocalStorage, Storage},
 };
 
-use crate::{config::Config, maps::Maps, metrics::Metrics, templates::Templates};
+use crate::{
+    auth::{Auth, middleware::RateLimits},
+    config::Config,
+    maps::Maps,
+    metrics::Metrics,
+    templates::Templates,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +27,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub maps: Arc<Maps>,
     pub dap: Arc<crate::protocols::opendap::DapCache>,
+    pub auth: Arc<Auth>,
+    pub limits: Arc<RateLimits>,
+    pub stats: Arc<crate::stats::Stats>,
 }
 
 impl AppState {
@@ -26,11 +37,20 @@ impl AppState {
     pub async fn open(config: Config) -> anyhow::Result<Self> {
         let storage = LocalStorage::open(&config.archive_root)?;
         let catalog = SqliteCatalog::connect(&config.catalog_url).await?;
+        Self::build(config, Arc::new(storage), catalog).await
+    }
+
+    /// The state over an opened archive and catalog.
+    pub async fn build(config: Config, storage: Arc<dyn Storage>, catalog: SqliteCatalog) -> anyhow::Result<Self> {
+        let auth = Arc::new(Auth::new(&config, Accounts::new(catalog.pool().clone())).await?);
         Ok(Self {
+            auth,
+            limits: Arc::new(RateLimits::new(&config.limits)),
+            stats: crate::stats::Stats::start(&config.stats, Downloads::new(catalog.pool().clone())),
             maps: Arc::new(Maps::new(&config)),
             dap: Arc::new(crate::protocols::opendap::DapCache::new()),
             config: Arc::new(config),
-            storage: Arc::new(storage),
+            storage,
             catalog: Arc::new(catalog),
             templates: Arc::new(Templates::new()?),
             metrics: Arc::new(Metrics::new()),

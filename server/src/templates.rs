@@ -8,6 +8,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("landing.html", include_str!("../../templates/landing.html")),
     ("catalog.html", include_str!("../../templates/catalog.html")),
     ("listing.html", include_str!("../../templates/listing.html")),
+    ("admin.html", include_str!("../../templates/admin.html")),
+    ("access.html", include_str!("../../templates/access.html")),
 ];
 
 pub struct Templates {

@@ -41,13 +41,19 @@ impl SqliteCatalog {
         Ok(Self { pool })
     }
 
+    /// The connection pool, shared by the stores that live in the same database (accounts,
+    /// download statistics, harvest state).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Opens the database file at `path`.
     pub async fn open(path: &Path) -> Result<Self> {
         Self::connect(&format!("sqlite://{}", path.display())).await
     }
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 

@@ -36,6 +36,19 @@ async fn write_samples(dir: &Path, spec: SampleSpec) -> anyhow::Result<Vec<sampl
     Ok(tokio::task::spawn_blocking(move || samples::write_all(&dir, &spec)).await??)
 }
 
+/// The demo's JWT signing key, generated once and kept (readable by its owner only), so that
+/// tokens survive a restart.
+fn write_jwt_key(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    writeln!(f, "{}", crate::auth::token::random_string(64))?;
+    Ok(())
+}
+
 pub async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.data_dir;
     std::fs::create_dir_all(dir)?;
@@ -43,6 +56,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     if !config_path.exists() {
         std::fs::write(&config_path, DEMO_CONFIG)?;
     }
+    write_jwt_key(&dir.join("jwt.key"))?;
     let config = config::load(Some(&config_path), &Overrides::listen(Some(&args.listen)))?;
 
     tracing::info!(dir = %dir.join("samples").display(), "writing sample products (skipped when present)");

@@ -1,5 +1,6 @@
 //! The subcommands, and what they share: logging, opening the archive, building an ingestor.
 
+mod accounts;
 mod catalog;
 mod demo;
 mod ingest;
@@ -35,6 +36,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::demo(args).await,
         Command::Samples(args) => demo::samples(args).await,
         Command::Catalog(cmd) => catalog::catalog(config::load(file, &Overrides::default())?, cmd).await,
+        Command::User(cmd) => accounts::user(config::load(file, &Overrides::default())?, cmd).await,
+        Command::Group(cmd) => accounts::group(config::load(file, &Overrides::default())?, cmd).await,
+        Command::Grant(args) => accounts::grant(config::load(file, &Overrides::default())?, args).await,
+        Command::Token(cmd) => accounts::token_cmd(config::load(file, &Overrides::default())?, cmd).await,
+        Command::Access(cmd) => accounts::access(config::load(file, &Overrides::default())?, cmd).await,
+        Command::Stats(args) => accounts::stats(config::load(file, &Overrides::default())?, args).await,
         Command::Config(ConfigCommand::Check) => {
             let c = config::load(file, &Overrides::default())?;
             println!(

@@ -37,7 +37,21 @@ pub async fn run(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    state.auth.spawn_refresh(state.config.auth.refresh);
+    let limits = std::sync::Arc::downgrade(&state.limits);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(l) = limits.upgrade() else { break };
+            l.prune();
+        }
+    });
+    let stats = state.stats.clone();
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+    // Every response has finished: write the last statistics.
+    stats.shutdown().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -16,7 +16,7 @@ use figment::{
 };
 use iroise_archive::model::{CollectionKind, is_valid_collection_id};
 
-pub use raw::{LogFormat, RawConfig};
+pub use raw::{LogFormat, RawConfig, Secret};
 
 /// A configuration error, with the key or file at fault.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +52,9 @@ pub struct Config {
     pub maps: Maps,
     /// Largest DAP2 response, in bytes.
     pub opendap_max_response_bytes: u64,
+    pub auth: AuthConfig,
+    pub stats: StatsConfig,
+    pub limits: Limits,
     pub collections: Vec<Collection>,
     /// Where the configuration was read from, for messages.
     pub source: Option<PathBuf>,
@@ -67,6 +70,50 @@ pub struct Maps {
     pub swath_window: chrono::Duration,
     pub tile_cache_bytes: u64,
     pub max_age_secs: u64,
+}
+
+/// Access control settings.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub enabled: bool,
+    /// The JWT signing key; `None` when none is configured (a random one is used, and tokens
+    /// do not survive a restart).
+    pub jwt_secret: Option<Secret>,
+    pub issuer: String,
+    pub audience: String,
+    pub jwt_ttl: std::time::Duration,
+    pub leeway_secs: u64,
+    pub refresh: std::time::Duration,
+    pub self_registration: bool,
+}
+
+/// Download statistics settings.
+#[derive(Debug, Clone)]
+pub struct StatsConfig {
+    pub enabled: bool,
+    pub truncate_addresses: bool,
+    pub queue_size: usize,
+    pub batch_size: usize,
+    pub flush: std::time::Duration,
+}
+
+/// Rate limits; 0 means none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub user_per_second: u32,
+    pub anonymous_per_second: u32,
+    pub burst: Option<u32>,
+}
+
+/// Who may read a collection.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Access {
+    #[default]
+    Public,
+    /// Any signed-in user.
+    Registered,
+    /// Admins, members of these groups, and users or groups granted the collection.
+    Restricted { groups: std::collections::BTreeSet<String> },
 }
 
 /// A variable's default map style, as configured.
@@ -86,6 +133,7 @@ pub struct Collection {
     pub kind: CollectionKind,
     pub pattern: Option<glob::Pattern>,
     pub styles: BTreeMap<String, VariableStyle>,
+    pub access: Access,
 }
 
 impl Config {
@@ -191,7 +239,22 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
             };
             styles.insert(name, VariableStyle { palette: v.palette, range, log: v.log });
         }
+        let access = match c.access.as_deref() {
+            None | Some("public") if c.groups.is_empty() => Access::Public,
+            Some("registered") if c.groups.is_empty() => Access::Registered,
+            Some("restricted") => Access::Restricted { groups: c.groups.into_iter().collect() },
+            None | Some("public" | "registered") => {
+                return Err(invalid(format!("collections.{id}.groups"), "groups apply to restricted collections only"));
+            }
+            Some(other) => {
+                return Err(invalid(
+                    format!("collections.{id}.access"),
+                    format!("expected \"public\", \"registered\" or \"restricted\", got {other:?}"),
+                ));
+            }
+        };
         collections.push(Collection {
+            access,
             title: c.title.unwrap_or_else(|| id.clone()),
             id,
             summary: c.summary,
@@ -231,8 +294,61 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
             max_age_secs: raw.maps.max_age_secs,
         },
         opendap_max_response_bytes: raw.opendap.max_response_mb.saturating_mul(1 << 20),
+        auth: auth_config(raw.auth, base)?,
+        stats: StatsConfig {
+            enabled: raw.stats.enabled,
+            truncate_addresses: raw.stats.truncate_addresses,
+            queue_size: match raw.stats.queue_size {
+                n @ 1..=10_000_000 => n,
+                n => return Err(invalid("stats.queue_size", format!("must be 1 to 10000000, got {n}"))),
+            },
+            batch_size: raw.stats.batch_size.clamp(1, 100_000),
+            flush: std::time::Duration::from_millis(raw.stats.flush_ms.clamp(10, 600_000)),
+        },
+        limits: Limits {
+            user_per_second: raw.limits.user_per_second,
+            anonymous_per_second: raw.limits.anonymous_per_second,
+            burst: match raw.limits.burst {
+                Some(0) => return Err(invalid("limits.burst", "must be at least 1")),
+                b => b,
+            },
+        },
         collections,
         source: file.map(Path::to_owned),
+    })
+}
+
+fn auth_config(raw: raw::AuthRaw, base: &Path) -> Result<AuthConfig, ConfigError> {
+    let jwt_secret = match (raw.jwt_secret, raw.jwt_secret_file) {
+        (Some(_), Some(_)) => {
+            return Err(invalid("auth.jwt_secret", "set either auth.jwt_secret or auth.jwt_secret_file, not both"));
+        }
+        (Some(s), None) => Some((s, "auth.jwt_secret")),
+        (None, Some(file)) => {
+            let path = resolve(base, &file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| invalid("auth.jwt_secret_file", format!("cannot read {}: {e}", path.display())))?;
+            Some((Secret(text.trim().to_owned()), "auth.jwt_secret_file"))
+        }
+        (None, None) => None,
+    };
+    if let Some((s, key)) = &jwt_secret
+        && s.0.len() < 32
+    {
+        return Err(invalid(*key, format!("the key must be at least 32 bytes, got {}", s.0.len())));
+    }
+    if raw.jwt_ttl_secs == 0 || raw.refresh_secs == 0 {
+        return Err(invalid("auth.jwt_ttl_secs", "auth.jwt_ttl_secs and auth.refresh_secs must be at least 1"));
+    }
+    Ok(AuthConfig {
+        enabled: raw.enabled,
+        jwt_secret: jwt_secret.map(|(s, _)| s),
+        issuer: raw.issuer,
+        audience: raw.audience,
+        jwt_ttl: std::time::Duration::from_secs(raw.jwt_ttl_secs),
+        leeway_secs: raw.leeway_secs.min(300),
+        refresh: std::time::Duration::from_secs(raw.refresh_secs),
+        self_registration: raw.self_registration,
     })
 }
 

@@ -12,6 +12,9 @@ pub struct RawConfig {
     pub catalog: CatalogRaw,
     pub maps: MapsRaw,
     pub opendap: OpendapRaw,
+    pub auth: AuthRaw,
+    pub stats: StatsRaw,
+    pub limits: LimitsRaw,
     pub collections: BTreeMap<String, CollectionRaw>,
 }
 
@@ -59,6 +62,88 @@ impl Default for OpendapRaw {
     fn default() -> Self {
         Self { max_response_mb: 1024 }
     }
+}
+
+/// A secret: kept out of `Debug` output, so out of logs.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthRaw {
+    /// Access control on: credentials are checked and collection policies enforced. Off, every
+    /// collection is public and credentials are ignored.
+    pub enabled: bool,
+    /// Key that signs the server's JWTs (at least 32 bytes). Prefer `jwt_secret_file`.
+    pub jwt_secret: Option<Secret>,
+    /// File holding the JWT signing key.
+    pub jwt_secret_file: Option<PathBuf>,
+    pub issuer: String,
+    pub audience: String,
+    /// Lifetime of the JWTs that `POST /auth/token` issues.
+    pub jwt_ttl_secs: u64,
+    /// Clock skew allowed on `exp` and `nbf`.
+    pub leeway_secs: u64,
+    /// How often users, grants and revoked tokens are re-read from the database: the longest
+    /// a revoked API token or a disabled user may still be accepted.
+    pub refresh_secs: u64,
+    /// Lets anyone create an account with `POST /auth/register`.
+    pub self_registration: bool,
+}
+
+impl Default for AuthRaw {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            jwt_secret: None,
+            jwt_secret_file: None,
+            issuer: "iroise".into(),
+            audience: "iroise".into(),
+            jwt_ttl_secs: 3600,
+            leeway_secs: 30,
+            refresh_secs: 10,
+            self_registration: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatsRaw {
+    /// Record every data-bearing response.
+    pub enabled: bool,
+    /// Keep only the network part of client addresses (IPv4 /24, IPv6 /48).
+    pub truncate_addresses: bool,
+    /// Records waiting to be written; when full, requests wait for room (and are counted).
+    pub queue_size: usize,
+    /// Records written per transaction.
+    pub batch_size: usize,
+    /// Longest time a record waits before it is written, in milliseconds.
+    pub flush_ms: u64,
+}
+
+impl Default for StatsRaw {
+    fn default() -> Self {
+        Self { enabled: true, truncate_addresses: false, queue_size: 10_000, batch_size: 500, flush_ms: 1000 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsRaw {
+    /// Requests per second allowed to each signed-in user (0: no limit).
+    pub user_per_second: u32,
+    /// Requests per second allowed to each anonymous client address (0: no limit).
+    pub anonymous_per_second: u32,
+    /// Requests allowed in a burst above the rate (default: one second's worth).
+    pub burst: Option<u32>,
 }
 
 /// Default map style of one variable.
@@ -141,6 +226,11 @@ pub struct CollectionRaw {
     pub kind: String,
     /// Glob on file names that routes files to this collection at ingest.
     pub pattern: Option<String>,
+    /// Who may read it: `public`, `registered` (any signed-in user) or `restricted` (admins,
+    /// the groups below and users or groups granted it).
+    pub access: Option<String>,
+    /// Groups that may read a restricted collection.
+    pub groups: Vec<String>,
     /// Default map styles by variable name.
     pub variables: BTreeMap<String, VariableStyleRaw>,
 }

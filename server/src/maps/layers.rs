@@ -121,13 +121,57 @@ pub fn iso(t: DateTime<Utc>) -> String {
 pub struct LayerIndex {
     pub layers: Vec<Arc<Layer>>,
     by_name: HashMap<String, Arc<Layer>>,
+    /// Layers of collections the caller may not read: absent from `layers`, refused by `get`.
+    denied: HashMap<String, Denied>,
+}
+
+/// Why a layer is withheld from a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// Anonymous: signing in may help (401).
+    SignIn,
+    /// Signed in without a grant (403).
+    Forbidden,
 }
 
 impl LayerIndex {
-    pub fn get(&self, name: &str) -> Result<&Arc<Layer>, AppError> {
+    /// The layer named `name`; `LayerNotDefined` (with `locator` as the parameter at fault)
+    /// when there is none, 401 or 403 when the caller may not read its collection.
+    pub fn get_as(&self, name: &str, locator: &'static str) -> Result<&Arc<Layer>, AppError> {
+        if let Some(d) = self.denied.get(name) {
+            let collection = name.split('/').next().unwrap_or_default().to_owned();
+            return Err(match d {
+                Denied::SignIn => {
+                    AppError::Unauthorized { reason: format!("collection {collection:?} needs a signed-in user") }
+                }
+                Denied::Forbidden => AppError::Forbidden { collection },
+            });
+        }
         self.by_name
             .get(name)
-            .ok_or_else(|| AppError::ogc(OgcCode::LayerNotDefined, "LAYERS", format!("no layer named {name:?}")))
+            .ok_or_else(|| AppError::ogc(OgcCode::LayerNotDefined, locator, format!("no layer named {name:?}")))
+    }
+
+    pub fn get(&self, name: &str) -> Result<&Arc<Layer>, AppError> {
+        self.get_as(name, "LAYERS")
+    }
+
+    /// This index as a caller sees it: `allow` says which collections they may read, `denied`
+    /// why the others are refused. The same index when they may read everything.
+    pub fn visible(self: &Arc<Self>, allow: impl Fn(&str) -> bool, denied: Denied) -> Arc<Self> {
+        if self.layers.iter().all(|l| allow(&l.collection)) {
+            return self.clone();
+        }
+        let mut view = Self::default();
+        for l in &self.layers {
+            if allow(&l.collection) {
+                view.layers.push(l.clone());
+                view.by_name.insert(l.name.clone(), l.clone());
+            } else {
+                view.denied.insert(l.name.clone(), denied);
+            }
+        }
+        Arc::new(view)
     }
 
     /// Builds the index from every grid collection's granules (sorted by time).
@@ -172,7 +216,7 @@ impl LayerIndex {
             }
         }
         let by_name = layers.iter().map(|l| (l.name.clone(), l.clone())).collect();
-        Self { layers, by_name }
+        Self { layers, by_name, denied: HashMap::new() }
     }
 }
 

@@ -154,6 +154,20 @@ impl Maps {
         Ok(index)
     }
 
+    /// The layers as `principal` sees them: collections they may not read are left out, and
+    /// asking for one of their layers is a 401 or 403.
+    pub async fn layers_for(
+        &self,
+        config: &Config,
+        catalog: &dyn Catalog,
+        auth: &crate::auth::Auth,
+        principal: &crate::auth::Principal,
+    ) -> Result<Arc<LayerIndex>, AppError> {
+        let index = self.layers(config, catalog).await?;
+        let denied = if principal.user().is_some() { layers::Denied::Forbidden } else { layers::Denied::SignIn };
+        Ok(index.visible(|c| auth.can_read(principal, c), denied))
+    }
+
     /// The step a request is about. Grids: the step for TIME (nearest; latest when absent).
     /// Swaths draw a time window instead, which only has to overlap the layer's extent; the
     /// step is then the latest one that window reaches (it names the granule in cache keys).

@@ -3,7 +3,7 @@
 use axum::{Router, extract::State, http::HeaderMap, response::Html, routing::get};
 use serde::Serialize;
 
-use crate::{error::AppError, extract::base_url, state::AppState};
+use crate::{auth::Principal, error::AppError, extract::base_url, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(landing))
@@ -21,13 +21,14 @@ pub struct CollectionView {
     pub time_end: Option<String>,
 }
 
-/// Each configured collection with its catalog counts.
-pub async fn collection_views(state: &AppState) -> Result<Vec<CollectionView>, AppError> {
+/// Each configured collection the caller may read, with its catalog counts.
+pub async fn collection_views(state: &AppState, principal: &Principal) -> Result<Vec<CollectionView>, AppError> {
     let summaries = state.catalog.collection_summaries().await?;
     Ok(state
         .config
         .collections
         .iter()
+        .filter(|c| state.auth.can_read(principal, &c.id))
         .map(|c| {
             let s = summaries.iter().find(|s| s.collection == c.id);
             CollectionView {
@@ -44,8 +45,12 @@ pub async fn collection_views(state: &AppState) -> Result<Vec<CollectionView>, A
         .collect())
 }
 
-async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Result<Html<String>, AppError> {
-    let collections = collection_views(&state).await?;
+async fn landing(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+) -> Result<Html<String>, AppError> {
+    let collections = collection_views(&state, &principal).await?;
     let html = state.templates.render(
         "landing.html",
         minijinja::context! { collections => minijinja::value::Serde(&collections), base => base_url(&state, &headers), version => env!("CARGO_PKG_VERSION") },

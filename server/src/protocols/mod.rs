@@ -1,6 +1,8 @@
 //! One module per protocol, each exposing `fn router() -> Router<AppState>`. Protocols never call
 //! each other; they share the archive, the catalog and the server's `error` and `extract`.
 
+pub mod account;
+pub mod admin;
 pub mod catalog;
 pub mod files;
 pub mod landing;

@@ -17,7 +17,7 @@ use axum::{
 };
 use iroise_archive::catalog::GranuleQuery;
 
-use crate::{error::AppError, state::AppState};
+use crate::{auth::Principal, error::AppError, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,13 +29,13 @@ pub fn router() -> Router<AppState> {
 
 const XML: &str = "application/xml; charset=utf-8";
 
-async fn root_xml(State(state): State<AppState>) -> Result<Response, AppError> {
-    let views = super::landing::collection_views(&state).await?;
+async fn root_xml(State(state): State<AppState>, principal: Principal) -> Result<Response, AppError> {
+    let views = super::landing::collection_views(&state, &principal).await?;
     Ok(([(header::CONTENT_TYPE, XML)], xml::root(&views)).into_response())
 }
 
-async fn root_html(State(state): State<AppState>) -> Result<Html<String>, AppError> {
-    let collections = super::landing::collection_views(&state).await?;
+async fn root_html(State(state): State<AppState>, principal: Principal) -> Result<Html<String>, AppError> {
+    let collections = super::landing::collection_views(&state, &principal).await?;
     Ok(Html(state.templates.render(
         "catalog.html",
         minijinja::context! { collections => minijinja::value::Serde(&collections), collection => () },
@@ -44,6 +44,7 @@ async fn root_html(State(state): State<AppState>) -> Result<Html<String>, AppErr
 
 async fn granules(
     state: &AppState,
+    principal: &Principal,
     collection: &str,
 ) -> Result<(crate::config::Collection, Vec<iroise_archive::model::Granule>), AppError> {
     let c = state
@@ -51,20 +52,26 @@ async fn granules(
         .collection(collection)
         .ok_or_else(|| AppError::not_found(format!("collection {collection:?}")))?
         .clone();
+    state.auth.require_read(principal, collection)?;
     let granules =
         state.catalog.granules(&GranuleQuery { collection: Some(c.id.clone()), ..Default::default() }).await?;
     Ok((c, granules))
 }
 
-async fn collection_xml(State(state): State<AppState>, Path(collection): Path<String>) -> Result<Response, AppError> {
-    let (c, granules) = granules(&state, &collection).await?;
+async fn collection_xml(
+    State(state): State<AppState>,
+    Path(collection): Path<String>,
+    principal: Principal,
+) -> Result<Response, AppError> {
+    let (c, granules) = granules(&state, &principal, &collection).await?;
     Ok(([(header::CONTENT_TYPE, XML)], xml::collection(&c, &granules)).into_response())
 }
 
 async fn collection_html(
     State(state): State<AppState>,
     Path(collection): Path<String>,
+    principal: Principal,
 ) -> Result<Html<String>, AppError> {
-    let (c, granules) = granules(&state, &collection).await?;
+    let (c, granules) = granules(&state, &principal, &collection).await?;
     Ok(Html(html::collection(&state, &c, &granules)?))
 }

@@ -5,7 +5,7 @@ use iroise_archive::storage::{ListEntry, ObjectKey};
 use serde::Serialize;
 
 use super::checksum;
-use crate::{error::AppError, state::AppState};
+use crate::{auth::Principal, error::AppError, state::AppState};
 
 #[derive(Serialize)]
 struct Entry {
@@ -17,12 +17,16 @@ struct Entry {
     sha256: Option<String>,
 }
 
-/// `/files/`: the collections.
-pub async fn root(axum::extract::State(state): axum::extract::State<AppState>) -> Result<Response, AppError> {
+/// `/files/`: the collections the caller may read.
+pub async fn root(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    principal: Principal,
+) -> Result<Response, AppError> {
     let entries: Vec<Entry> = state
         .config
         .collections
         .iter()
+        .filter(|c| state.auth.can_read(&principal, &c.id))
         .map(|c| Entry {
             name: format!("{}/", c.id),
             href: format!("/files/{}/", c.id),
@@ -36,12 +40,13 @@ pub async fn root(axum::extract::State(state): axum::extract::State<AppState>) -
 }
 
 /// A directory under a collection.
-pub async fn directory(state: &AppState, path: &str) -> Result<Response, AppError> {
+pub async fn directory(state: &AppState, principal: &Principal, path: &str) -> Result<Response, AppError> {
     let key = ObjectKey::new(path)?;
     let collection = key.as_str().split('/').next().unwrap_or_default();
     if state.config.collection(collection).is_none() {
         return Err(AppError::not_found(format!("collection {collection:?}")));
     }
+    state.auth.require_read(principal, collection)?;
     let mut entries = Vec::new();
     for e in state.storage.list(Some(&key)).await? {
         entries.push(match e {

@@ -17,7 +17,7 @@ use axum::{
 use futures_util::StreamExt;
 use iroise_archive::{ArchiveError, storage::ObjectKey};
 
-use crate::{error::AppError, metrics::CollectionLabels, state::AppState};
+use crate::{auth::Principal, error::AppError, metrics::CollectionLabels, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -58,21 +58,23 @@ fn header_value(s: &str) -> Result<HeaderValue, AppError> {
 async fn download(
     State(state): State<AppState>,
     Path(path): Path<String>,
+    principal: Principal,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if path.ends_with('/') {
-        return listing::directory(&state, path.trim_end_matches('/')).await;
+        return listing::directory(&state, &principal, path.trim_end_matches('/')).await;
     }
     let key = ObjectKey::new(path)?;
     let collection = key.as_str().split('/').next().unwrap_or_default().to_owned();
     if state.config.collection(&collection).is_none() {
         return Err(AppError::not_found(format!("collection {collection:?}")));
     }
+    state.auth.require_read(&principal, &collection)?;
     let meta = match state.storage.stat(&key).await {
         Ok(m) => m,
         // A directory: list it.
         Err(ArchiveError::NotFound { .. }) if state.storage.list(Some(&key)).await.is_ok() => {
-            return listing::directory(&state, key.as_str()).await;
+            return listing::directory(&state, &principal, key.as_str()).await;
         }
         Err(e) => return Err(e.into()),
     };

@@ -34,7 +34,7 @@ use axum::{
 use iroise_archive::{ArchiveError, model::CollectionKind, storage::ObjectKey};
 use tokio_util::io::ReaderStream;
 
-use crate::{error::AppError, state::AppState};
+use crate::{auth::Principal, error::AppError, state::AppState};
 use params::{Format, NcssQuery};
 
 pub fn router() -> Router<AppState> {
@@ -52,6 +52,7 @@ async fn ncss(
     Path(path): Path<String>,
     RawQuery(raw): RawQuery,
     Query(pairs): Query<Vec<(String, String)>>,
+    principal: Principal,
 ) -> Result<Response, AppError> {
     let (key, describe_only) = match path.strip_suffix("/dataset.xml") {
         Some(k) => (k, true),
@@ -60,6 +61,9 @@ async fn ncss(
     let key = ObjectKey::new(key)?;
     let collection = key.as_str().split('/').next().unwrap_or_default();
     let kind = state.config.collection(collection).map(|c| c.kind);
+    if kind.is_some() {
+        state.auth.require_read(&principal, collection)?;
+    }
     match kind {
         None => return Err(AppError::not_found(format!("collection {collection:?}"))),
         Some(CollectionKind::Swath) => {
@@ -94,7 +98,7 @@ async fn ncss(
                 "{} iroise {}: NCSS subset {location}?{}",
                 chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
                 env!("CARGO_PKG_VERSION"),
-                raw.unwrap_or_default()
+                crate::auth::credentials::strip_token(&raw.unwrap_or_default())
             );
             netcdf_answer(&state, file, info, plan, query.format == Format::Netcdf4, history, key.file_name()).await
         }

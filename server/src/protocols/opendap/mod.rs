@@ -23,6 +23,7 @@ use axum::{
 use iroise_archive::{catalog::GranuleQuery, model::CollectionKind, storage::ObjectKey};
 
 use crate::{
+    auth::Principal,
     error::{AppError, ErrorDetail},
     state::AppState,
 };
@@ -102,11 +103,23 @@ fn dap_headers(description: &'static str, content_type: &'static str) -> [(Heade
 
 const SUFFIXES: [&str; 7] = ["dds", "das", "dods", "ascii", "html", "info", "ver"];
 
-async fn opendap(State(state): State<AppState>, Path(path): Path<String>, RawQuery(query): RawQuery) -> Response {
-    respond(&state, &path, query.as_deref()).await.unwrap_or_else(|e| DapError(e).into_response())
+async fn opendap(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    principal: Principal,
+) -> Response {
+    // A `token` parameter authenticates; it is not part of the constraint expression.
+    let query = query.map(|q| crate::auth::credentials::strip_token(&q));
+    respond(&state, &principal, &path, query.as_deref()).await.unwrap_or_else(|e| DapError(e).into_response())
 }
 
-async fn respond(state: &AppState, path: &str, query: Option<&str>) -> Result<Response, AppError> {
+async fn respond(
+    state: &AppState,
+    principal: &Principal,
+    path: &str,
+    query: Option<&str>,
+) -> Result<Response, AppError> {
     let (key, suffix) = match path.rsplit_once('.') {
         Some((k, s)) if SUFFIXES.contains(&s) => (k, s),
         _ => {
@@ -121,6 +134,7 @@ async fn respond(state: &AppState, path: &str, query: Option<&str>) -> Result<Re
     let Some(config) = state.config.collection(&collection) else {
         return Err(AppError::not_found(format!("collection {collection:?}")));
     };
+    state.auth.require_read(principal, &collection)?;
     let ce_text =
         query.map(|q| percent_encoding::percent_decode_str(q).decode_utf8_lossy().into_owned()).unwrap_or_default();
     let constraint = ce::parse(&ce_text).map_err(|e| AppError::bad_parameter("constraint", e.to_string()))?;

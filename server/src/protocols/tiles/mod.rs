@@ -13,6 +13,7 @@ use axum::{
 use iroise_renderers::resample::Interp;
 
 use crate::{
+    auth::Principal,
     error::{AppError, OgcCode},
     extract::base_url,
     maps::{Background, ImageRequest, style::StyleSpec, tiles::TileMatrixSet},
@@ -41,6 +42,7 @@ fn number<T: std::str::FromStr>(key: &'static str, v: &str) -> Result<T, AppErro
 /// Renders one tile of a tile matrix set; shared with WMTS through the same maps service.
 pub async fn render_tile(
     state: &AppState,
+    principal: &Principal,
     layer_name: &str,
     set: TileMatrixSet,
     (z, col, row): (u32, u64, u64),
@@ -49,7 +51,7 @@ pub async fn render_tile(
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
     let window = set.window(z, col, row)?;
-    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+    let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let layer = index.get(layer_name).map_err(not_found_layer)?.clone();
     let step = state.maps.pick_step(&layer, p)?;
     let style = StyleSpec::parse(|k| p.get(k), style_key)?;
@@ -81,6 +83,7 @@ async fn tile(
     State(state): State<AppState>,
     Path((collection, variable, z, x, y)): Path<(String, String, String, String, String)>,
     Query(pairs): Query<Vec<(String, String)>>,
+    principal: Principal,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let y =
@@ -88,16 +91,17 @@ async fn tile(
     let (z, x, y) = (number::<u32>("z", &z)?, number::<u64>("x", &x)?, number::<u64>("y", y)?);
     let p = Params::new(pairs)?;
     let name = format!("{collection}/{variable}");
-    render_tile(&state, &name, TileMatrixSet::GoogleMapsCompatible, (z, x, y), &p, "STYLE", &headers).await
+    render_tile(&state, &principal, &name, TileMatrixSet::GoogleMapsCompatible, (z, x, y), &p, "STYLE", &headers).await
 }
 
 async fn tilejson(
     State(state): State<AppState>,
     Path((collection, variable)): Path<(String, String)>,
     Query(pairs): Query<Vec<(String, String)>>,
+    principal: Principal,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+    let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, &principal).await?;
     let name = format!("{collection}/{variable}");
     let layer = index.get(&name).map_err(not_found_layer)?;
     // The style parameters given here are checked now and carried into the tile URLs.

@@ -10,6 +10,7 @@ use quick_xml::escape::escape;
 use super::getmap::map_params;
 use crate::params::Params;
 use crate::{
+    auth::Principal,
     error::{AppError, OgcCode},
     maps::{crs::Crs, layers::iso},
     state::AppState,
@@ -27,8 +28,13 @@ fn pixel(p: &Params, key: &'static str, size: usize) -> Result<usize, AppError> 
     }
 }
 
-pub async fn get_feature_info(state: &AppState, p: &Params, wms_111: bool) -> Result<Response, AppError> {
-    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+pub async fn get_feature_info(
+    state: &AppState,
+    principal: &Principal,
+    p: &Params,
+    wms_111: bool,
+) -> Result<Response, AppError> {
+    let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let format = p.get("INFO_FORMAT").unwrap_or("text/plain").trim().to_ascii_lowercase();
     if !matches!(format.as_str(), "text/plain" | "text/xml" | "application/json") {
         return Err(AppError::ogc(

@@ -8,6 +8,7 @@ use iroise_renderers::resample::{Interp, Window};
 
 use crate::params::Params;
 use crate::{
+    auth::Principal,
     error::{AppError, OgcCode},
     maps::{Background, ImageRequest, Layer, LayerIndex, Step, crs::Crs, style::StyleSpec},
     state::AppState,
@@ -61,10 +62,7 @@ pub fn map_params(
     if names.next().is_some() {
         return Err(AppError::ogc(OgcCode::InvalidParameterValue, layers_key, "one layer per request"));
     }
-    let layer = index
-        .get(name)
-        .map_err(|_| AppError::ogc(OgcCode::LayerNotDefined, layers_key, format!("no layer named {name:?}")))?
-        .clone();
+    let layer = index.get_as(name, layers_key)?.clone();
     let step = maps.pick_step(&layer, p)?;
     let style = StyleSpec::parse(|k| p.get(k), "STYLES")?;
     let interp = match p.get("INTERPOLATION").map(|v| v.trim().to_ascii_lowercase()) {
@@ -96,8 +94,14 @@ pub fn map_params(
     Ok(MapParams { layer, step, crs, window, style, interp, background, time_window })
 }
 
-pub async fn get_map(state: &AppState, p: &Params, wms_111: bool, headers: &HeaderMap) -> Result<Response, AppError> {
-    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+pub async fn get_map(
+    state: &AppState,
+    principal: &Principal,
+    p: &Params,
+    wms_111: bool,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let m = map_params(p, &index, wms_111, &state.maps, "LAYERS")?;
     let req = ImageRequest {
         layer: &m.layer,

@@ -9,19 +9,17 @@ use iroise_renderers::legend::{LegendRequest, render_legend};
 
 use crate::params::Params;
 use crate::{
+    auth::Principal,
     error::{AppError, OgcCode},
     maps::style::StyleSpec,
     state::AppState,
 };
 
-pub async fn get_legend_graphic(state: &AppState, p: &Params) -> Result<Response, AppError> {
-    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+pub async fn get_legend_graphic(state: &AppState, principal: &Principal, p: &Params) -> Result<Response, AppError> {
+    let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let name = p.get("LAYER").or_else(|| p.get("LAYERS")).filter(|v| !v.trim().is_empty());
     let name = name.ok_or_else(|| AppError::ogc(OgcCode::MissingParameterValue, "LAYER", "missing parameter LAYER"))?;
-    let layer = index
-        .get(name.trim())
-        .map_err(|_| AppError::ogc(OgcCode::LayerNotDefined, "LAYER", format!("no layer named {name:?}")))?
-        .clone();
+    let layer = index.get_as(name.trim(), "LAYER")?.clone();
     let style_key = if p.get("STYLES").is_some() { "STYLES" } else { "STYLE" };
     let spec = StyleSpec::parse(|k| p.get(k), style_key)?;
     let colorbar_only = p.bool("COLORBARONLY", false)?;

@@ -13,13 +13,14 @@ use iroise_renderers::{palette, style::robust_range};
 use super::getmap::map_params;
 use crate::params::Params;
 use crate::{
+    auth::Principal,
     error::{AppError, OgcCode},
     maps::layers::iso,
     state::AppState,
 };
 
-pub async fn get_metadata(state: &AppState, p: &Params) -> Result<Response, AppError> {
-    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+pub async fn get_metadata(state: &AppState, principal: &Principal, p: &Params) -> Result<Response, AppError> {
+    let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let item = p.required("ITEM")?.to_ascii_lowercase();
     let layer_name = || {
         p.get("LAYERNAME")
@@ -29,7 +30,7 @@ pub async fn get_metadata(state: &AppState, p: &Params) -> Result<Response, AppE
     };
     match item.as_str() {
         "layerdetails" => {
-            let l = index.get(layer_name()?)?;
+            let l = index.get_as(layer_name()?, "LAYERNAME")?;
             let mut dates: BTreeMap<i32, BTreeMap<u32, Vec<u32>>> = BTreeMap::new();
             for t in l.times() {
                 let days = dates.entry(t.year()).or_default().entry(t.month0()).or_default();
@@ -56,7 +57,7 @@ pub async fn get_metadata(state: &AppState, p: &Params) -> Result<Response, AppE
             .into_response())
         }
         "timesteps" => {
-            let l = index.get(layer_name()?)?;
+            let l = index.get_as(layer_name()?, "LAYERNAME")?;
             let day = p.required("DAY")?;
             let day = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").map_err(|_| {
                 AppError::ogc(OgcCode::InvalidParameterValue, "DAY", format!("expected YYYY-MM-DD, got {day:?}"))

@@ -23,6 +23,7 @@ pub use crate::params::Params;
 pub use exception::WmsError;
 
 use crate::{
+    auth::Principal,
     error::{AppError, OgcCode},
     extract::base_url,
     state::AppState,
@@ -35,12 +36,13 @@ pub fn router() -> Router<AppState> {
 async fn wms(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
+    principal: Principal,
     headers: HeaderMap,
 ) -> Response {
     let wms_111 = pairs.iter().any(|(k, v)| {
         (k.eq_ignore_ascii_case("VERSION") || k.eq_ignore_ascii_case("WMTVER")) && v.trim().starts_with("1.1")
     });
-    match dispatch(&state, pairs, wms_111, &headers).await {
+    match dispatch(&state, &principal, pairs, wms_111, &headers).await {
         Ok(res) => res,
         Err(error) => WmsError { wms_111, error }.into_response(),
     }
@@ -48,6 +50,7 @@ async fn wms(
 
 async fn dispatch(
     state: &AppState,
+    principal: &Principal,
     pairs: Vec<(String, String)>,
     wms_111: bool,
     headers: &HeaderMap,
@@ -65,7 +68,7 @@ async fn dispatch(
     let request = p.required("REQUEST")?.trim().to_owned();
     match request.to_ascii_lowercase().as_str() {
         "getcapabilities" | "capabilities" => {
-            let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+            let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
             let base = base_url(state, headers);
             let xml = capabilities::capabilities(&capabilities::CapabilitiesInput {
                 base: &base,
@@ -76,10 +79,10 @@ async fn dispatch(
             let content_type = if wms_111 { "application/vnd.ogc.wms_xml" } else { "text/xml; charset=utf-8" };
             Ok(([(header::CONTENT_TYPE, content_type)], xml).into_response())
         }
-        "getmap" | "map" => getmap::get_map(state, &p, wms_111, headers).await,
-        "getfeatureinfo" => featureinfo::get_feature_info(state, &p, wms_111).await,
-        "getlegendgraphic" => legend::get_legend_graphic(state, &p).await,
-        "getmetadata" => metadata::get_metadata(state, &p).await,
+        "getmap" | "map" => getmap::get_map(state, principal, &p, wms_111, headers).await,
+        "getfeatureinfo" => featureinfo::get_feature_info(state, principal, &p, wms_111).await,
+        "getlegendgraphic" => legend::get_legend_graphic(state, principal, &p).await,
+        "getmetadata" => metadata::get_metadata(state, principal, &p).await,
         _ => Err(AppError::ogc(OgcCode::OperationNotSupported, "REQUEST", format!("unsupported REQUEST {request:?}"))),
     }
 }

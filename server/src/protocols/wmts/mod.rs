@@ -14,6 +14,7 @@ use axum::{
 use quick_xml::escape::escape;
 
 use crate::{
+    auth::Principal,
     error::{AppError, ErrorDetail, OgcCode},
     extract::base_url,
     maps::tiles::TileMatrixSet,
@@ -55,14 +56,14 @@ impl IntoResponse for OwsError {
     }
 }
 
-async fn capabilities_doc(state: &AppState, headers: &HeaderMap) -> Result<Response, AppError> {
-    let index = state.maps.layers(&state.config, state.catalog.as_ref()).await?;
+async fn capabilities_doc(state: &AppState, principal: &Principal, headers: &HeaderMap) -> Result<Response, AppError> {
+    let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let xml = capabilities::capabilities(&base_url(state, headers), &index);
     Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
 }
 
-async fn rest_capabilities(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    capabilities_doc(&state, &headers).await.unwrap_or_else(|e| OwsError(e).into_response())
+async fn rest_capabilities(State(state): State<AppState>, principal: Principal, headers: HeaderMap) -> Response {
+    capabilities_doc(&state, &principal, &headers).await.unwrap_or_else(|e| OwsError(e).into_response())
 }
 
 fn parse_num<T: std::str::FromStr>(key: &'static str, v: &str) -> Result<T, AppError> {
@@ -84,6 +85,7 @@ fn tile_matrix_set(v: &str) -> Result<TileMatrixSet, AppError> {
 async fn kvp(
     State(state): State<AppState>,
     Query(pairs): Query<Vec<(String, String)>>,
+    principal: Principal,
     headers: HeaderMap,
 ) -> Response {
     let run = async {
@@ -98,7 +100,7 @@ async fn kvp(
             ));
         }
         match p.required("REQUEST")?.to_ascii_lowercase().as_str() {
-            "getcapabilities" => capabilities_doc(&state, &headers).await,
+            "getcapabilities" => capabilities_doc(&state, &principal, &headers).await,
             "gettile" => {
                 if let Some(f) = p.get("FORMAT")
                     && !f.trim().eq_ignore_ascii_case("image/png")
@@ -114,7 +116,7 @@ async fn kvp(
                 let z = parse_num("TILEMATRIX", p.required("TILEMATRIX")?)?;
                 let row = parse_num("TILEROW", p.required("TILEROW")?)?;
                 let col = parse_num("TILECOL", p.required("TILECOL")?)?;
-                render_tile(&state, &layer, set, (z, col, row), &p, "STYLE", &headers).await
+                render_tile(&state, &principal, &layer, set, (z, col, row), &p, "STYLE", &headers).await
             }
             other => {
                 Err(AppError::ogc(OgcCode::OperationNotSupported, "REQUEST", format!("unsupported REQUEST {other:?}")))
@@ -153,18 +155,20 @@ async fn rest_tile_split_style(
     state: State<AppState>,
     Path(p): Path<SplitStyleTilePath>,
     query: Query<Vec<(String, String)>>,
+    principal: Principal,
     headers: HeaderMap,
 ) -> Response {
     let style = format!("{}/{}", p.kind, p.palette);
     let path =
         TilePath { collection: p.collection, variable: p.variable, style, set: p.set, z: p.z, row: p.row, col: p.col };
-    rest_tile(state, Path(path), query, headers).await
+    rest_tile(state, Path(path), query, principal, headers).await
 }
 
 async fn rest_tile(
     State(state): State<AppState>,
     Path(TilePath { collection, variable, style, set, z, row, col }): Path<TilePath>,
     Query(pairs): Query<Vec<(String, String)>>,
+    principal: Principal,
     headers: HeaderMap,
 ) -> Response {
     let run = async {
@@ -176,7 +180,8 @@ async fn rest_tile(
         let mut pairs = pairs;
         pairs.push(("STYLE".into(), style));
         let p = Params::new(pairs)?;
-        render_tile(&state, &format!("{collection}/{variable}"), set, (z, col, row), &p, "STYLE", &headers).await
+        render_tile(&state, &principal, &format!("{collection}/{variable}"), set, (z, col, row), &p, "STYLE", &headers)
+            .await
     };
     run.await.unwrap_or_else(|e| OwsError(e).into_response())
 }
