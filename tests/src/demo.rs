@@ -52,6 +52,9 @@ impl Demo {
         let config = dir.path().join("iroise.toml");
         let new_dir = dir.path().to_string_lossy().into_owned();
         fs::write(&config, text.replace(old_dir.as_str(), &new_dir)).expect("config written");
+        // The JWT key the config names (`iroise demo` writes one next to its config).
+        fs::write(dir.path().join("jwt.key"), "an empty demo's key: 32 bytes or more, and no secret\n")
+            .expect("jwt.key written");
         Demo { dir, config }
     }
 
