@@ -17,6 +17,8 @@ mod params;
 mod protocols;
 #[cfg(test)]
 mod router_tests;
+#[cfg(test)]
+mod auth_router_tests;
 mod state;
 mod stats;
 mod templates;

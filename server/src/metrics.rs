@@ -35,6 +35,11 @@ pub struct CacheLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RecordLabels {
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CollectionLabels {
     pub collection: String,
 }
@@ -47,6 +52,7 @@ pub struct Metrics {
     granules: Family<CollectionLabels, Gauge>,
     archive_bytes: Family<CollectionLabels, Gauge>,
     cache_bytes: Family<CacheLabels, Gauge>,
+    stats_records: Family<RecordLabels, Gauge>,
 }
 
 impl Metrics {
@@ -60,6 +66,12 @@ impl Metrics {
         let granules = Family::<CollectionLabels, Gauge>::default();
         let archive_bytes = Family::<CollectionLabels, Gauge>::default();
         let cache_bytes = Family::<CacheLabels, Gauge>::default();
+        let stats_records = Family::<RecordLabels, Gauge>::default();
+        registry.register(
+            "stats_records",
+            "Download records since start: submitted, waited (queue full, kept in the overflow), dropped",
+            stats_records.clone(),
+        );
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "Time to produce response headers", durations.clone());
         registry.register("download_bytes", "File bytes sent by /files", bytes_sent.clone());
@@ -70,7 +82,7 @@ impl Metrics {
             "Bytes held by the map caches (decoded arrays, classified indices, rendered images)",
             cache_bytes.clone(),
         );
-        Self { registry, requests, durations, bytes_sent, granules, archive_bytes, cache_bytes }
+        Self { registry, requests, durations, bytes_sent, granules, archive_bytes, cache_bytes, stats_records }
     }
 }
 
@@ -105,6 +117,14 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
     m.cache_bytes.get_or_create(&CacheLabels { cache: "arrays" }).set(i64::try_from(arrays).unwrap_or(i64::MAX));
     m.cache_bytes.get_or_create(&CacheLabels { cache: "indices" }).set(i64::try_from(indices).unwrap_or(i64::MAX));
     m.cache_bytes.get_or_create(&CacheLabels { cache: "images" }).set(i64::try_from(images).unwrap_or(i64::MAX));
+    for (outcome, n) in [
+        ("submitted", &state.stats.submitted),
+        ("waited", &state.stats.waited),
+        ("dropped", &state.stats.dropped),
+    ] {
+        let n = n.load(std::sync::atomic::Ordering::Relaxed);
+        m.stats_records.get_or_create(&RecordLabels { outcome }).set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
     let mut body = String::new();
     encode(&mut body, &m.registry).map_err(|e| AppError::Unavailable(format!("metrics encoding: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response())

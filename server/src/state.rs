@@ -30,6 +30,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub limits: Arc<RateLimits>,
     pub stats: Arc<crate::stats::Stats>,
+    /// The catalog database, for the stores that share it (download statistics).
+    pub pool: sqlx::SqlitePool,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
         Ok(Self {
             auth,
             limits: Arc::new(RateLimits::new(&config.limits)),
+            pool: catalog.pool().clone(),
             stats: crate::stats::Stats::start(&config.stats, Downloads::new(catalog.pool().clone())),
             maps: Arc::new(Maps::new(&config)),
             dap: Arc::new(crate::protocols::opendap::DapCache::new()),

@@ -10,6 +10,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("listing.html", include_str!("../../templates/listing.html")),
     ("admin.html", include_str!("../../templates/admin.html")),
     ("access.html", include_str!("../../templates/access.html")),
+    ("stats.html", include_str!("../../templates/stats.html")),
 ];
 
 pub struct Templates {

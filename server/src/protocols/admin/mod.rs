@@ -5,6 +5,8 @@
 //! name and API token); since browsers resend those credentials on their own, form posts must
 //! come from this server's own pages (their `Origin`, when sent, must match `Host`).
 
+mod stats;
+
 use axum::{
     Json, Router,
     extract::{Path, Request, State},
@@ -23,6 +25,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/", get(home))
         .route("/admin/access-requests.json", get(requests_json))
         .route("/admin/access-requests/{id}/{decision}", post(decide))
+        .route("/admin/stats", get(stats::page))
+        .route("/admin/stats.json", get(stats::json))
+        .route("/admin/stats.csv", get(stats::csv))
         .route_layer(middleware::from_fn_with_state(state, require_admin))
 }
 
