@@ -88,7 +88,13 @@ async fn api_token(s: &AppState, user: &str) -> (i64, String) {
     (id, secret)
 }
 
-async fn send(s: &AppState, method: Method, uri: &str, headers: &[(header::HeaderName, String)], body: &str) -> (StatusCode, HeaderMap, String) {
+async fn send(
+    s: &AppState,
+    method: Method,
+    uri: &str,
+    headers: &[(header::HeaderName, String)],
+    body: &str,
+) -> (StatusCode, HeaderMap, String) {
     let mut req = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(k, v);
@@ -120,7 +126,9 @@ async fn collections_a_caller_may_not_read_are_absent_from_listings_and_refused_
     let (_, _, html) = get(&s, "/files/", &[]).await;
     // Names are HTML-escaped (`/` as `&#x2f;`): match the link texts.
     assert!(html.contains(">pub") && !html.contains(">reg") && !html.contains(">sec"), "{html}");
-    for uri in ["/files/reg/2026/305/reg.nc", "/files/sec/2026/305/sec.nc", "/catalog/sec/catalog.xml", "/files/sec/2026/"] {
+    for uri in
+        ["/files/reg/2026/305/reg.nc", "/files/sec/2026/305/sec.nc", "/catalog/sec/catalog.xml", "/files/sec/2026/"]
+    {
         let (status, h, _) = get(&s, uri, &[]).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
         let challenge = h[header::WWW_AUTHENTICATE].to_str().unwrap();
@@ -183,11 +191,13 @@ async fn bad_credentials_are_refused_even_on_public_data() {
         assert!(headers.contains_key(header::WWW_AUTHENTICATE));
         assert!(!body.contains(&t), "the token is echoed: {body}");
     }
-    let (status, _, _) =
-        send(&s, Method::POST, "/auth/token", &[], "username=alice&password=wrong+password").await;
+    let (status, _, _) = send(&s, Method::POST, "/auth/token", &[], "username=alice&password=wrong+password").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     for name in ["x' OR '1'='1", "alice'--", "\"; DROP TABLE users; --"] {
-        let body = format!("username={}&password=whatever", percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC));
+        let body = format!(
+            "username={}&password=whatever",
+            percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+        );
         assert_eq!(send(&s, Method::POST, "/auth/token", &[], &body).await.0, StatusCode::UNAUTHORIZED, "{name}");
     }
     assert_eq!(s.auth.accounts().users().await.unwrap().len(), 2, "the users table is intact");
@@ -215,7 +225,8 @@ async fn an_access_request_goes_from_request_to_approval() {
         h
     };
     let (status, _, body) =
-        send(&s, Method::POST, "/auth/access-requests", &json(&alice), r#"{"collection":"sec","message":"thesis"}"#).await;
+        send(&s, Method::POST, "/auth/access-requests", &json(&alice), r#"{"collection":"sec","message":"thesis"}"#)
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"].as_i64().unwrap();
     let (_, _, mine) = get(&s, "/auth/access-requests", &bearer(&alice)).await;
@@ -252,7 +263,11 @@ async fn data_responses_are_recorded_with_user_bytes_and_status() {
     let seen: Vec<_> = recent.iter().map(|r| (r.user.as_deref(), r.collection.as_deref(), r.bytes, r.status)).collect();
     assert_eq!(
         seen,
-        vec![(None, Some("pub"), 500, 200), (Some("alice"), Some("reg"), 500, 200), (None, Some("reg"), recent[2].bytes, 401)]
+        vec![
+            (None, Some("pub"), 500, 200),
+            (Some("alice"), Some("reg"), 500, 200),
+            (None, Some("reg"), recent[2].bytes, 401)
+        ]
     );
     assert!(recent.iter().all(|r| r.protocol == "http"));
 }

@@ -6,6 +6,8 @@ use clap::Parser;
 
 mod app;
 mod auth;
+#[cfg(test)]
+mod auth_router_tests;
 mod cli;
 mod commands;
 mod config;
@@ -17,8 +19,6 @@ mod params;
 mod protocols;
 #[cfg(test)]
 mod router_tests;
-#[cfg(test)]
-mod auth_router_tests;
 mod state;
 mod stats;
 mod templates;

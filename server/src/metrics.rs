@@ -117,11 +117,9 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
     m.cache_bytes.get_or_create(&CacheLabels { cache: "arrays" }).set(i64::try_from(arrays).unwrap_or(i64::MAX));
     m.cache_bytes.get_or_create(&CacheLabels { cache: "indices" }).set(i64::try_from(indices).unwrap_or(i64::MAX));
     m.cache_bytes.get_or_create(&CacheLabels { cache: "images" }).set(i64::try_from(images).unwrap_or(i64::MAX));
-    for (outcome, n) in [
-        ("submitted", &state.stats.submitted),
-        ("waited", &state.stats.waited),
-        ("dropped", &state.stats.dropped),
-    ] {
+    for (outcome, n) in
+        [("submitted", &state.stats.submitted), ("waited", &state.stats.waited), ("dropped", &state.stats.dropped)]
+    {
         let n = n.load(std::sync::atomic::Ordering::Relaxed);
         m.stats_records.get_or_create(&RecordLabels { outcome }).set(i64::try_from(n).unwrap_or(i64::MAX));
     }

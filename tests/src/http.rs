@@ -59,6 +59,15 @@ pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Reply {
     reply(url, request.call())
 }
 
+/// POST `body` to `url` with extra request headers.
+pub fn post_with(url: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut request = agent().post(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    reply(url, request.send(body))
+}
+
 /// HEAD `url`.
 pub fn head(url: &str) -> Reply {
     head_with(url, &[])

@@ -18,6 +18,8 @@
 //!   `ServiceExceptionReport` parsing.
 //! - [`opendap`] has what the OPeNDAP tests share: DAP URLs of demo granules, hyperslabs,
 //!   local values read with netCDF4, `ncdump` output, DAP2 error bodies and XDR decoding.
+//! - [`accounts`] has what the access-control tests share: collection policies in a demo's
+//!   config, users and tokens made with the CLI, credential headers.
 //! - [`web`] runs the Node scripts in `tests/web/` (playwright-core driving Debian's Chromium).
 //!
 //! Missing tools are failures with a clear message, never silent skips.
@@ -29,6 +31,7 @@
 //! them before committing). Failing image tests leave their images in `target/test-artifacts/`.
 //! The samples cache under `tests/.cache/` is regenerated whenever the binary changes.
 
+pub mod accounts;
 pub mod demo;
 pub mod http;
 pub mod iroise;

@@ -22,10 +22,8 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn asset(Path(name): Path<String>) -> Result<Response, AppError> {
-    let (_, content_type, bytes) = ASSETS
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .ok_or_else(|| AppError::not_found(format!("asset {name:?}")))?;
+    let (_, content_type, bytes) =
+        ASSETS.iter().find(|(n, _, _)| *n == name).ok_or_else(|| AppError::not_found(format!("asset {name:?}")))?;
     let mut res = bytes.into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
