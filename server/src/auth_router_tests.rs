@@ -131,7 +131,8 @@ async fn collections_a_caller_may_not_read_are_absent_from_listings_and_refused_
     {
         let (status, h, _) = get(&s, uri, &[]).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
-        let challenge = h[header::WWW_AUTHENTICATE].to_str().unwrap();
+        let challenge: Vec<_> = h.get_all(header::WWW_AUTHENTICATE).iter().map(|v| v.to_str().unwrap()).collect();
+        let challenge = challenge.join(" | ");
         assert!(challenge.contains("Bearer") && challenge.contains("Basic"), "{challenge}");
     }
     let (status, _, _) = get(&s, "/opendap/sec/2026/305/sec.nc.das", &[]).await;

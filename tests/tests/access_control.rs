@@ -56,7 +56,9 @@ fn registered_data_needs_a_token_in_any_carrier_and_ncdump_reads_it_with_a_netrc
     let url = s.server.url(&format!("/files/{}", model.key));
     let anonymous = get(&url);
     assert_eq!(anonymous.status, 401, "{}", anonymous.text());
-    let challenge = anonymous.header("www-authenticate").unwrap_or_default();
+    let challenge: Vec<&str> =
+        anonymous.headers.iter().filter(|(k, _)| k == "www-authenticate").map(|(_, v)| v.as_str()).collect();
+    let challenge = challenge.join(" | ");
     assert!(challenge.contains("Bearer") && challenge.contains("Basic"), "{challenge}");
 
     let (_, token) = create_token(&s.demo, "alice");

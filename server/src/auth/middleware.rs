@@ -18,8 +18,18 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use super::{AuthError, Principal, credentials};
 use crate::{config::Limits, error::AppError, state::AppState};
 
-/// The challenges of a 401: Bearer for token clients, Basic for netCDF-C, curl and browsers.
-pub const CHALLENGE: &str = r#"Bearer realm="iroise", Basic realm="iroise", charset="UTF-8""#;
+/// The challenges of a 401, one per header line (browsers do not all split a combined one):
+/// Basic for netCDF-C, curl and browsers, Bearer for token clients.
+const BASIC: &str = r#"Basic realm="iroise", charset="UTF-8""#;
+const BEARER: &str = r#"Bearer realm="iroise""#;
+const BEARER_INVALID: &str = r#"Bearer realm="iroise", error="invalid_token""#;
+
+fn challenge(res: &mut Response, bearer: &'static str) {
+    let h = res.headers_mut();
+    h.remove(header::WWW_AUTHENTICATE);
+    h.append(header::WWW_AUTHENTICATE, HeaderValue::from_static(BASIC));
+    h.append(header::WWW_AUTHENTICATE, HeaderValue::from_static(bearer));
+}
 
 /// The client's address, as the socket saw it (no proxy header is trusted).
 pub fn client_ip(req: &Request) -> Option<IpAddr> {
@@ -41,10 +51,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             Err(AuthError::Unavailable) => return AppError::Unavailable("user database".into()).into_response(),
             Err(e) => {
                 let mut res = AppError::Unauthorized { reason: e.to_string() }.into_response();
-                let challenge = format!(r#"Bearer realm="iroise", error="invalid_token", Basic realm="iroise""#);
-                if let Ok(v) = HeaderValue::from_str(&challenge) {
-                    res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-                }
+                challenge(&mut res, BEARER_INVALID);
                 return res;
             }
         }
@@ -57,7 +64,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     req.extensions_mut().insert(principal);
     let mut res = next.run(req).await;
     if res.status() == StatusCode::UNAUTHORIZED && !res.headers().contains_key(header::WWW_AUTHENTICATE) {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+        challenge(&mut res, BEARER);
     }
     res
 }

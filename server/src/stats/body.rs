@@ -3,7 +3,6 @@
 
 use std::{
     pin::Pin,
-    sync::Arc,
     task::{Context, Poll},
     time::Instant,
 };
@@ -11,24 +10,25 @@ use std::{
 use axum::body::{Body, Bytes, HttpBody};
 use http_body::{Frame, SizeHint};
 
-use super::{Event, Stats};
+use super::{Event, Slot};
 
 pub struct Counted {
     inner: Body,
-    stats: Arc<Stats>,
-    event: Option<Event>,
+    slot: Option<Slot>,
+    event: Event,
     started: Instant,
 }
 
 impl Counted {
-    pub fn new(inner: Body, stats: Arc<Stats>, event: Event, started: Instant) -> Self {
-        Self { inner, stats, event: Some(event), started }
+    pub fn new(inner: Body, slot: Slot, event: Event, started: Instant) -> Self {
+        Self { inner, slot: Some(slot), event, started }
     }
 
     fn finish(&mut self) {
-        if let Some(mut e) = self.event.take() {
+        if let Some(slot) = self.slot.take() {
+            let mut e = self.event.clone();
             e.record.duration_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            self.stats.submit(e);
+            slot.send(e);
         }
     }
 }
@@ -41,8 +41,9 @@ impl HttpBody for Counted {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
-                if let (Some(data), Some(e)) = (frame.data_ref(), self.event.as_mut()) {
-                    e.record.bytes += data.len() as u64;
+                if let Some(data) = frame.data_ref() {
+                    let n = data.len() as u64;
+                    self.event.record.bytes += n;
                 }
             }
             Poll::Ready(None) | Poll::Ready(Some(Err(_))) => self.finish(),

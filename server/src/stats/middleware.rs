@@ -21,7 +21,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         return next.run(req).await;
     }
     let Some(subject) = classify(req.uri()) else { return next.run(req).await };
-    state.stats.wait_for_room().await;
+    let Some(slot) = state.stats.reserve().await else { return next.run(req).await };
     let started = Instant::now();
     let user = req.extensions().get::<Principal>().and_then(|p| p.name().map(str::to_owned));
     let client = state.stats.client(client_ip(&req));
@@ -41,5 +41,5 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         map: subject.map,
     };
     let (parts, body) = res.into_parts();
-    Response::from_parts(parts, Body::new(Counted::new(body, state.stats.clone(), event, started)))
+    Response::from_parts(parts, Body::new(Counted::new(body, slot, event, started)))
 }

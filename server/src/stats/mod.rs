@@ -8,9 +8,10 @@
 //! - Records go through a bounded queue to one writer task, which writes them in batches
 //!   (`stats.batch_size`, at least every `stats.flush_ms`). Map images (WMS GetMap, WMTS, XYZ)
 //!   are summed into daily counters instead of one row each.
-//! - When the queue is full, a record waits in a bounded overflow, and new data requests wait
-//!   for room (back-pressure). Only when both are full is a record dropped; drops are counted in
-//!   `/metrics` and logged, never silent. [`Stats::shutdown`] flushes everything.
+//! - Each data request reserves its record's place in the queue before it starts
+//!   ([`Stats::reserve`]): when the queue is full, new requests wait (back-pressure, counted in
+//!   `/metrics`), and a reserved record can always be queued, even from `Drop`, so none is
+//!   lost. Only a stopped writer drops records, counted and logged. [`Stats::shutdown`] flushes.
 
 pub mod body;
 pub mod classify;
@@ -18,12 +19,9 @@ pub mod middleware;
 mod report;
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::HashMap,
     net::IpAddr,
-    sync::{
-        Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::atomic::{AtomicU64, Ordering},
     time::Duration,
 };
 
@@ -54,11 +52,24 @@ pub struct Stats {
     enabled: bool,
     truncate: bool,
     tx: mpsc::Sender<Message>,
-    overflow: Mutex<VecDeque<Event>>,
-    overflow_cap: usize,
     pub submitted: AtomicU64,
     pub waited: AtomicU64,
     pub dropped: AtomicU64,
+}
+
+/// A place in the queue, reserved before a response starts: the record of that response can
+/// then always be queued, from `Drop` too, without waiting and without being lost.
+#[derive(Debug)]
+pub struct Slot {
+    permit: mpsc::OwnedPermit<Message>,
+    stats: std::sync::Arc<Stats>,
+}
+
+impl Slot {
+    pub fn send(self, event: Event) {
+        self.stats.submitted.fetch_add(1, Ordering::Relaxed);
+        self.permit.send(Message::Event(event));
+    }
 }
 
 impl Stats {
@@ -69,13 +80,11 @@ impl Stats {
             enabled: config.enabled,
             truncate: config.truncate_addresses,
             tx,
-            overflow: Mutex::new(VecDeque::new()),
-            overflow_cap: config.queue_size,
             submitted: AtomicU64::new(0),
             waited: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         });
-        tokio::spawn(writer(rx, std::sync::Arc::downgrade(&stats), downloads, config.batch_size, config.flush));
+        tokio::spawn(writer(rx, downloads, config.batch_size, config.flush));
         stats
     }
 
@@ -99,47 +108,48 @@ impl Stats {
         }
     }
 
-    /// Queues a record without waiting (callable from `Drop`).
+    /// Reserves the queue place of one response's record. This is the back-pressure: when
+    /// the queue is full, new data requests wait here (and are counted as `waited`) until the
+    /// writer catches up. `None` when statistics are off, or when the writer has stopped (the
+    /// record is then counted as dropped, and logged).
+    pub async fn reserve(self: &std::sync::Arc<Self>) -> Option<Slot> {
+        if !self.enabled {
+            return None;
+        }
+        let permit = match self.tx.clone().try_reserve_owned() {
+            Ok(p) => Ok(p),
+            Err(mpsc::error::TrySendError::Full(tx)) => {
+                self.waited.fetch_add(1, Ordering::Relaxed);
+                tx.reserve_owned().await.map_err(|_| ())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
+        };
+        match permit {
+            Ok(permit) => Some(Slot { permit, stats: self.clone() }),
+            Err(()) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("statistics writer stopped: a download record is dropped");
+                None
+            }
+        }
+    }
+
+    /// Queues a record without a reserved place: for callers that cannot wait. A full queue
+    /// drops it, counted in `/metrics` and logged; prefer [`Stats::reserve`].
     pub fn submit(&self, event: Event) {
         if !self.enabled {
             return;
         }
         self.submitted.fetch_add(1, Ordering::Relaxed);
-        match self.tx.try_send(Message::Event(event)) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(Message::Event(e))) => {
-                self.waited.fetch_add(1, Ordering::Relaxed);
-                let mut overflow = self.overflow.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                if overflow.len() < self.overflow_cap {
-                    overflow.push_back(e);
-                } else {
-                    let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-                    if n.is_power_of_two() {
-                        tracing::warn!(dropped = n, "statistics queue and overflow full: download records dropped");
-                    }
-                }
-            }
-            Err(_) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!("statistics writer stopped: a download record was dropped");
+        if self.tx.try_send(Message::Event(event)).is_err() {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_power_of_two() {
+                tracing::warn!(dropped = n, "statistics queue full: download records dropped");
             }
         }
     }
 
-    /// Back-pressure: when records are waiting in the overflow, a new data request waits
-    /// until the queue has room again.
-    pub async fn wait_for_room(&self) {
-        let backlog = !self.overflow.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_empty();
-        if backlog && let Ok(permit) = self.tx.reserve().await {
-            drop(permit);
-        }
-    }
-
-    fn take_overflow(&self) -> Vec<Event> {
-        self.overflow.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..).collect()
-    }
-
-    /// Writes every record submitted so far.
+    /// Writes every record queued so far.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
         if self.tx.send(Message::Flush(tx)).await.is_ok() {
@@ -153,7 +163,7 @@ impl Stats {
         let dropped = self.dropped.load(Ordering::Relaxed);
         let submitted = self.submitted.load(Ordering::Relaxed);
         if dropped > 0 {
-            tracing::warn!(submitted, dropped, "download statistics: records were dropped under load");
+            tracing::warn!(submitted, dropped, "download statistics: records were dropped");
         } else {
             tracing::info!(submitted, "download statistics flushed");
         }
@@ -206,13 +216,7 @@ fn add(event: Event, records: &mut Vec<DownloadRecord>, maps: &mut HashMap<Count
     }
 }
 
-async fn writer(
-    mut rx: mpsc::Receiver<Message>,
-    stats: std::sync::Weak<Stats>,
-    downloads: Downloads,
-    batch: usize,
-    every: Duration,
-) {
+async fn writer(mut rx: mpsc::Receiver<Message>, downloads: Downloads, batch: usize, every: Duration) {
     let mut records = Vec::with_capacity(batch);
     let mut maps = HashMap::new();
     let mut tick = tokio::time::interval(every);
@@ -231,24 +235,12 @@ async fn writer(
                     while let Ok(Message::Event(e)) = rx.try_recv() {
                         add(e, &mut records, &mut maps);
                     }
-                    if let Some(s) = stats.upgrade() {
-                        for e in s.take_overflow() {
-                            add(e, &mut records, &mut maps);
-                        }
-                    }
                     write(&downloads, &mut records, &mut maps).await;
                     let _ = done.send(());
                 }
                 None => break,
             },
-            _ = tick.tick() => {
-                if let Some(s) = stats.upgrade() {
-                    for e in s.take_overflow() {
-                        add(e, &mut records, &mut maps);
-                    }
-                }
-                write(&downloads, &mut records, &mut maps).await;
-            }
+            _ = tick.tick() => write(&downloads, &mut records, &mut maps).await,
         }
     }
     write(&downloads, &mut records, &mut maps).await;
