@@ -44,8 +44,12 @@ groups = ["ice"]
 "#;
 
 async fn state(dir: &std::path::Path) -> AppState {
+    state_with(dir, "").await
+}
+
+async fn state_with(dir: &std::path::Path, extra: &str) -> AppState {
     let cfg_path = dir.join("iroise.toml");
-    std::fs::write(&cfg_path, CONFIG).unwrap();
+    std::fs::write(&cfg_path, format!("{extra}\n{CONFIG}")).unwrap();
     let config = config::load(Some(&cfg_path), &Overrides::default()).unwrap();
     let catalog = SqliteCatalog::connect("sqlite::memory:").await.unwrap();
     let t = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
@@ -271,4 +275,20 @@ async fn data_responses_are_recorded_with_user_bytes_and_status() {
         ]
     );
     assert!(recent.iter().all(|r| r.protocol == "http"));
+}
+
+#[tokio::test]
+async fn a_user_over_the_rate_limit_gets_429_with_retry_after() {
+    let d = tempfile::tempdir().unwrap();
+    let s = state_with(d.path(), "[limits]\nuser_per_second = 1\nburst = 2").await;
+    let (_, t) = api_token(&s, "alice").await;
+    let uri = "/files/pub/2026/305/pub.nc";
+    assert_eq!(get(&s, uri, &bearer(&t)).await.0, StatusCode::OK);
+    assert_eq!(get(&s, uri, &bearer(&t)).await.0, StatusCode::OK);
+    let (status, h, _) = get(&s, uri, &bearer(&t)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(h[header::RETRY_AFTER], "1");
+    // Another user has a budget of their own.
+    let (_, r) = api_token(&s, "root").await;
+    assert_eq!(get(&s, uri, &bearer(&r)).await.0, StatusCode::OK);
 }
