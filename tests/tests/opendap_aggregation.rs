@@ -40,6 +40,25 @@ fn xarray_opens_the_aggregation_as_the_whole_time_series_equal_to_the_granules()
 }
 
 #[test]
+fn siphon_finds_the_aggregation_in_the_catalog_and_xarray_opens_it_with_the_pydap_engine() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    let files = local_granules(&demo, GRID.0);
+    let catalog = server.url(&format!("/catalog/{}/catalog.xml", GRID.0));
+    let mut args = vec![catalog.clone(), "analysed_sst".into(), "890:910".into(), "1490:1520".into()];
+    args.extend(files.iter().map(|p| p.to_string_lossy().into_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let seen = python_json_within("opendap_aggregation_siphon.py", &args, CLIENT_TIMEOUT);
+    assert_eq!(seen["services"], serde_json::json!(["NetcdfSubset", "OPENDAP"]), "{seen}");
+    assert_eq!(seen["granules_in_collection_catalog"], 3, "the granule datasets stay one per file: {seen}");
+    assert_eq!(seen["shape"], serde_json::json!([3, 1800, 3600]), "{seen}");
+    assert_eq!(seen["times"], seen["local_times"], "{seen}");
+    assert!(seen["same_nans"].as_bool().unwrap_or(false), "pydap's missing values differ from the granules: {seen}");
+    assert!(seen["max_abs_diff"].as_f64().unwrap_or(1.0) < 1e-4, "pydap's values differ from the granules: {seen}");
+    assert!(seen["finite"].as_u64().unwrap_or(0) > 0, "{seen}");
+}
+
+#[test]
 fn a_granule_ingested_while_serving_joins_the_aggregation_without_a_restart() {
     let demo = Demo::prepare();
     let server = Server::start(&demo.config);

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/catalog.html", get(root_html))
         .route("/catalog/{collection}/catalog.xml", get(collection_xml))
         .route("/catalog/{collection}/catalog.html", get(collection_html))
+        .route("/catalog/{collection}/aggregation.xml", get(aggregation_xml))
 }
 
 const XML: &str = "application/xml; charset=utf-8";
@@ -65,6 +66,18 @@ async fn collection_xml(
 ) -> Result<Response, AppError> {
     let (c, granules) = granules(&state, &principal, &collection).await?;
     Ok(([(header::CONTENT_TYPE, XML)], xml::collection(&c, &granules)).into_response())
+}
+
+async fn aggregation_xml(
+    State(state): State<AppState>,
+    Path(collection): Path<String>,
+    principal: Principal,
+) -> Result<Response, AppError> {
+    let (c, granules) = granules(&state, &principal, &collection).await?;
+    if c.kind != iroise_archive::model::CollectionKind::Grid {
+        return Err(AppError::not_found(format!("aggregation of {collection:?} (swath collections are not joined)")));
+    }
+    Ok(([(header::CONTENT_TYPE, XML)], xml::aggregation(&c, &granules)).into_response())
 }
 
 async fn collection_html(

@@ -96,6 +96,32 @@ pub fn root(collections: &[CollectionView]) -> String {
     d.finish()
 }
 
+/// `/catalog/{collection}/aggregation.xml`: the collection joined along time, as one dataset
+/// served by OPeNDAP and the NetCDF subset service (there is no file to download).
+pub fn aggregation(c: &Collection, granules: &[Granule]) -> String {
+    let mut d = Doc::new();
+    let name = format!("{}: time aggregation", c.title);
+    d.catalog(&name);
+    d.open("service", &[("name", "subset"), ("serviceType", "Compound"), ("base", "")]);
+    d.empty("service", &[("name", "OPENDAP"), ("serviceType", "OPENDAP"), ("base", "/opendap/")]);
+    d.empty("service", &[("name", "NetcdfSubset"), ("serviceType", "NetcdfSubset"), ("base", "/ncss/")]);
+    d.close("service");
+    let (id, path) = (format!("{}/aggregation", c.id), format!("{}/aggregation", c.id));
+    d.open("dataset", &[("name", name.as_str()), ("ID", id.as_str()), ("urlPath", path.as_str())]);
+    d.open("metadata", &[("inherited", "true")]);
+    d.text_element("serviceName", &[], "subset");
+    d.text_element("dataType", &[], "Grid");
+    d.close("metadata");
+    let start = granules.iter().map(|g| g.time.start).min();
+    let end = granules.iter().map(|g| g.time.end).max();
+    if let (Some(start), Some(end)) = (start, end) {
+        d.time_coverage(&TimeRange { start, end });
+    }
+    d.empty("property", &[("name", "granules"), ("value", granules.len().to_string().as_str())]);
+    d.close("dataset");
+    d.finish()
+}
+
 /// `/catalog/{collection}/catalog.xml`: the collection as a dataset holding one dataset per
 /// granule, each with its size, modification date, time coverage and sha256.
 pub fn collection(c: &Collection, granules: &[Granule]) -> String {
@@ -115,6 +141,12 @@ pub fn collection(c: &Collection, granules: &[Granule]) -> String {
         d.text_element("documentation", &[("type", "summary")], s);
     }
     d.close("metadata");
+    if c.kind == iroise_archive::model::CollectionKind::Grid && !granules.is_empty() {
+        // As THREDDS feature collections do: the time series as a catalog of its own, so that
+        // the granule datasets stay one per file.
+        let title = format!("{}: time aggregation", c.title);
+        d.empty("catalogRef", &[("xlink:href", "aggregation.xml"), ("xlink:title", title.as_str()), ("name", "")]);
+    }
     for g in granules {
         let id = format!("{}/{}", c.id, g.name);
         d.open("dataset", &[("name", g.name.as_str()), ("ID", id.as_str()), ("urlPath", g.key.as_str())]);
