@@ -51,7 +51,7 @@ mkdir -p "$work"
 demo="$work/demo"
 if [ ! -f "$demo/catalog.db" ]; then
     say "preparing the demo data in ${demo#"$repo"/}"
-    "$bin" demo --data-dir "$demo" --no-serve >/dev/null
+    "$bin" demo --data-dir "$demo" --no-serve >/dev/null 2>&1
 fi
 config="$demo/iroise.toml"
 head -c 4096 /dev/urandom >"$demo/archive/ghrsst-l4-sst/small.bin"
@@ -94,7 +94,8 @@ done
 variants=("off|$off|" "anonymous|$on|" "api-token|$on|Bearer $api_token" "jwt|$on|Bearer $jwt")
 declare -A rps
 run_wrk() {
-    local base="$1" auth="$2" seconds="$3" args=(-t"$threads" -c"$concurrency" -d"${seconds}s" --latency)
+    local base="$1" auth="$2" seconds="$3"
+    local args=(-t"$threads" -c"$concurrency" -d"${seconds}s" --latency)
     [ -n "$auth" ] && args+=(-H "Authorization: $auth")
     wrk "${args[@]}" "$base$path"
 }
