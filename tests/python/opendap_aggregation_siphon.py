@@ -27,6 +27,8 @@ local = xr.concat([xr.open_dataset(f, engine="netcdf4") for f in files], dim="ti
 sel = dict(lat=slice(ys, ye), lon=slice(xs, xe))
 r = remote[var].isel(**sel).values
 l = local[var].isel(**sel).values
+# A time slice of the aggregation reads only the granules it needs.
+r_slice = remote[var].isel(time=slice(1, 3), **sel).values
 print(json.dumps({
     "refs": [r.href for r in catalog.catalog_refs.values()],
     "services": sorted(dataset.access_urls),
@@ -40,5 +42,7 @@ print(json.dumps({
     # element would be off by at least one packing step (0.01 K).
     "same_nans": bool(np.array_equal(np.isnan(r), np.isnan(l))),
     "max_abs_diff": float(np.nanmax(np.abs(r - l))),
+    "slice_max_abs_diff": float(np.nanmax(np.abs(r_slice - l[1:3]))),
+    "slice_shape": list(r_slice.shape),
     "finite": int(np.isfinite(r).sum()),
 }))

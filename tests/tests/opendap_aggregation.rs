@@ -56,6 +56,8 @@ fn siphon_finds_the_aggregation_in_the_catalog_and_xarray_opens_it_with_the_pyda
     assert!(seen["same_nans"].as_bool().unwrap_or(false), "pydap's missing values differ from the granules: {seen}");
     assert!(seen["max_abs_diff"].as_f64().unwrap_or(1.0) < 1e-4, "pydap's values differ from the granules: {seen}");
     assert!(seen["finite"].as_u64().unwrap_or(0) > 0, "{seen}");
+    assert_eq!(seen["slice_shape"], serde_json::json!([2, 20, 30]), "{seen}");
+    assert!(seen["slice_max_abs_diff"].as_f64().unwrap_or(1.0) < 1e-4, "the time slice [1:3] differs: {seen}");
 }
 
 #[test]
