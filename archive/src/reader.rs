@@ -171,3 +171,36 @@ pub fn read_swath(path: &Path, variable: &str) -> Result<SwathSlab> {
     };
     Ok(SwathSlab { rows: dims[0].1, cells: dims[1].1, lat: read(&lat)?, lon: read(&lon)?, values: read(&var)? })
 }
+
+/// The time of one swath cell `(row, cell)`, from a time variable over the swath's two
+/// dimensions (a time per cell, as KNMI scatterometer products have) or over its rows (a time
+/// per scan line). `None` when the granule has no such variable.
+pub fn read_swath_cell_time(
+    path: &Path,
+    variable: &str,
+    row: usize,
+    cell: usize,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
+    let var = file
+        .variable(variable)
+        .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;
+    let dims: Vec<String> = var.dimensions().iter().map(|d| d.name()).collect();
+    let Some(time) = file.variables().find(|v| {
+        let is_time = v.name() == "time" || nc::attr_string(v, "standard_name").as_deref() == Some("time");
+        let vd: Vec<String> = v.dimensions().iter().map(|d| d.name()).collect();
+        is_time && (vd == dims || (vd.len() == 1 && dims.first() == vd.first()))
+    }) else {
+        return Ok(None);
+    };
+    let Some(units) = nc::attr_string(&time, "units") else { return Ok(None) };
+    let cf = crate::cf::CfTime::parse(&units, nc::attr_string(&time, "calendar").as_deref())?;
+    let raw = if time.dimensions().len() == 2 {
+        nc::read_raw_f64(&time, [row..row + 1, cell..cell + 1])
+    } else {
+        nc::read_raw_f64(&time, [row..row + 1])
+    }
+    .map_err(|e| ArchiveError::netcdf(path, Some("time"), e))?;
+    let packing = nc::packing_of(&time);
+    Ok(raw.first().copied().and_then(|v| packing.decode(v)).and_then(|v| cf.to_utc(v)))
+}

@@ -143,6 +143,36 @@ impl SwathIndex {
     }
 }
 
+/// The cell whose quadrilateral holds the point (`lon`, `lat`), as `(row, cell)`: the cell a
+/// map pixel at that point shows. `None` outside the swath and in its gaps.
+pub fn locate(index: &SwathIndex, lon: f64, lat: f64) -> Option<(usize, usize)> {
+    for b in &index.blocks {
+        if lat < b.south || lat > b.north {
+            continue;
+        }
+        // The point's longitude brought into the block's unwrapped span, if it falls in it.
+        let x = unwrap_near(lon, (b.west + b.east) / 2.0);
+        if x < b.west || x > b.east {
+            continue;
+        }
+        for r in b.row0..b.row1 {
+            for c in 0..index.cells {
+                let corners =
+                    [index.corner(r, c), index.corner(r, c + 1), index.corner(r + 1, c + 1), index.corner(r + 1, c)];
+                if corners.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
+                    continue;
+                }
+                let reference = corners[0].0;
+                let quad = corners.map(|(x, y)| (unwrap_near(x, reference), y));
+                if inside(&quad, unwrap_near(lon, reference), lat, area2(&quad)) {
+                    return Some((r, c));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Inverse of [`Separable`]: lon/lat to CRS x/y.
 fn project(proj: Separable, lon: f64, lat: f64) -> (f64, f64) {
     match proj {

@@ -1,10 +1,11 @@
 //! Swath layers (`scat-l2-wind/...`) are drawn on the fly: a time window's passes are composed
 //! into one image, each pass drawn on both sides of the antimeridian with no streak between,
-//! and requests swaths do not support yet answer a clear 400 rather than a failure.
+//! GetFeatureInfo reads the cell under a point, and requests swaths do not support yet answer a
+//! clear 400 rather than a failure.
 
 use iroise_tests::http::get;
 use iroise_tests::maps::{Image, png_reply, require_maps, service_exception, wms};
-use iroise_tests::{Demo, Server};
+use iroise_tests::{Demo, Server, python_json};
 
 const LAYER: &str = "scat-l2-wind/wind_speed";
 
@@ -62,7 +63,7 @@ fn passes_across_the_antimeridian_are_drawn_on_both_sides_without_a_streak() {
 }
 
 #[test]
-fn swath_tiles_render_and_unsupported_requests_are_clear_400s() {
+fn swath_tiles_render_and_polar_requests_are_clear_400s() {
     let demo = Demo::prepare();
     let server = Server::start(&demo.config);
     require_maps(&server);
@@ -70,15 +71,6 @@ fn swath_tiles_render_and_unsupported_requests_are_clear_400s() {
     assert_eq!(tile.status, 200);
     let img = png_reply(&tile, "swath tile");
     assert_eq!((img.width, img.height), (256, 256));
-    let fi = wms(
-        &server,
-        &format!(
-            "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS={LAYER}&QUERY_LAYERS={LAYER}&STYLES=&CRS=CRS:84&BBOX=-180,-90,180,90&WIDTH=10&HEIGHT=10&I=1&J=1&INFO_FORMAT=text/plain"
-        ),
-    );
-    assert_eq!(fi.status, 400, "{}", String::from_utf8_lossy(&fi.body));
-    let e = service_exception(&String::from_utf8_lossy(&fi.body)).expect("a ServiceExceptionReport");
-    assert_eq!(e.code.as_deref(), Some("OperationNotSupported"));
     let polar = wms(
         &server,
         &format!(
@@ -91,4 +83,55 @@ fn swath_tiles_render_and_unsupported_requests_are_clear_400s() {
         Some("InvalidCRS")
     );
     assert_eq!(get(&server.url("/healthz")).status, 200);
+}
+
+#[test]
+fn get_feature_info_on_a_swath_gives_the_cell_under_the_point_with_its_own_time_and_granule() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    require_maps(&server);
+    let granules = demo.granules(Some("scat-l2-wind"));
+    let g = granules
+        .iter()
+        .find(|g| g["time"]["start"].as_str().unwrap_or_default().starts_with("2026-11-02"))
+        .expect("a pass on 2026-11-02");
+    let key = g["key"].as_str().expect("key");
+    let name = g["name"].as_str().expect("name");
+    let (start, end) = (g["time"]["start"].as_str().expect("start"), g["time"]["end"].as_str().expect("end"));
+    let path = demo.archive_dir().join(key);
+    let cell = python_json("swath_cell.py", &[path.to_str().expect("utf-8"), "wind_speed", "800", "12"]);
+    let (lon, lat) = (cell["lon"].as_f64().expect("lon"), cell["lat"].as_f64().expect("lat"));
+    let bbox = format!("{},{},{},{}", lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001);
+    let reply = wms(
+        &server,
+        &format!(
+            "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS={LAYER}&QUERY_LAYERS={LAYER}&STYLES=&CRS=CRS:84\
+             &BBOX={bbox}&WIDTH=3&HEIGHT=3&I=1&J=1&INFO_FORMAT=application/json&TIME={start}/{end}"
+        ),
+    );
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    let json: serde_json::Value = serde_json::from_slice(&reply.body).expect("JSON");
+    let props = &json["features"][0]["properties"];
+    let value = props["value"].as_f64().expect("a value under the point");
+    assert!((value - cell["value"].as_f64().expect("value")).abs() < 1e-3, "{props} vs {cell}");
+    assert_eq!(props["granule"], name, "{props}");
+    assert!(
+        props["time"].as_str().unwrap_or_default().starts_with(cell["time"].as_str().expect("time")),
+        "{props} vs {cell}"
+    );
+    assert_eq!(props["units"], "m s-1", "{props}");
+    // Far from every pass of the window: no value, and still a 200.
+    let empty = wms(
+        &server,
+        &format!(
+            "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS={LAYER}&QUERY_LAYERS={LAYER}&STYLES=&CRS=CRS:84\
+             &BBOX={},{},{},{}&WIDTH=3&HEIGHT=3&I=1&J=1&INFO_FORMAT=text/plain&TIME={start}/{end}",
+            lon + 89.0,
+            -0.5,
+            lon + 90.0,
+            0.5
+        ),
+    );
+    assert_eq!(empty.status, 200);
+    assert!(String::from_utf8_lossy(&empty.body).contains("value: none"), "{}", String::from_utf8_lossy(&empty.body));
 }

@@ -112,3 +112,30 @@ fn the_index_groups_rows_in_blocks_with_their_boxes() {
     let win = Window { minx: -1.0, miny: -1.0, maxx: 4.0, maxy: 4.0, width: 10, height: 10 };
     assert!(render(&s, &v, win, Separable::LonLat).iter().all(|x| x.is_nan()));
 }
+
+#[test]
+fn locate_finds_the_cell_under_a_point_and_nothing_outside() {
+    let (s, v) = lattice(-10.0, 20.0, 81, 41);
+    let index = SwathIndex::build(&s);
+    // Cell (r, c) is centred on (20 + c/4, -10 + r/4) and spans an eighth of a degree around.
+    for (r, c) in [(0, 0), (40, 20), (80, 40), (33, 7)] {
+        let (lon, lat) = (20.0 + 0.25 * c as f64 + 0.05, -10.0 + 0.25 * r as f64 - 0.05);
+        let found = locate(&index, lon, lat).expect("a cell under the point");
+        assert_eq!(found, (r, c));
+        assert_eq!(v[found.0 * s.cells + found.1], (r * 1000 + c) as f32);
+    }
+    assert_eq!(locate(&index, 30.5, 0.0), None, "east of the swath");
+    assert_eq!(locate(&index, 25.0, 12.0), None, "north of the swath");
+}
+
+#[test]
+fn locate_works_across_the_antimeridian() {
+    // Cells from 175 E to 185 E (stored as -175), rows from 60 N.
+    let (s, _) = lattice(60.0, 175.0, 9, 41);
+    let index = SwathIndex::build(&s);
+    assert_eq!(locate(&index, 179.9, 61.0), Some((4, 20)));
+    assert_eq!(locate(&index, -179.9, 61.0), Some((4, 20)), "180.1 E is in the cell centred on 180");
+    assert_eq!(locate(&index, -179.8, 61.0), Some((4, 21)));
+    assert_eq!(locate(&index, -175.0, 61.0), Some((4, 40)));
+    assert_eq!(locate(&index, 170.0, 61.0), None);
+}

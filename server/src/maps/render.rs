@@ -234,6 +234,44 @@ impl Maps {
             .map_err(|e: Arc<AppError>| Arc::try_unwrap(e).unwrap_or_else(|e| AppError::Render(e.to_string())))
     }
 
+    /// The value a swath mosaic shows at (`lon`, `lat`): the newest granule of the window whose
+    /// cell under the point has a value, with that step and the cell's own time when the
+    /// granule has a per-cell or per-row time variable.
+    pub async fn swath_value_at(
+        &self,
+        state: &AppState,
+        layer: &Layer,
+        window: iroise_archive::model::TimeRange,
+        lon: f64,
+        lat: f64,
+    ) -> Result<Option<(Step, f32, Option<chrono::DateTime<chrono::Utc>>)>, AppError> {
+        let point = BBox { west: lon - 1e-9, east: lon + 1e-9, south: lat - 1e-9, north: lat + 1e-9 };
+        for step in layer.steps.iter().rev() {
+            if step.coverage.start > window.end
+                || step.coverage.end < window.start
+                || !step.granule.bbox.intersects(&point)
+            {
+                continue;
+            }
+            let swath = self.swath(state, layer, step).await?;
+            let Some((row, cell)) = iroise_renderers::swath::locate(&swath.index, lon, lat) else { continue };
+            let value = swath.values.get(row * swath.index.cells + cell).copied().unwrap_or(f32::NAN);
+            if !value.is_finite() {
+                continue;
+            }
+            let path = state
+                .storage
+                .local_path(&ObjectKey::new(step.granule.key.clone())?)
+                .ok_or_else(|| AppError::Unavailable(format!("granule {} has no local copy", step.granule.key)))?;
+            let variable = layer.variable.name.clone();
+            let time = tokio::task::spawn_blocking(move || reader::read_swath_cell_time(&path, &variable, row, cell))
+                .await
+                .map_err(|e| AppError::Render(format!("swath time task: {e}")))??;
+            return Ok(Some((step.clone(), value, time)));
+        }
+        Ok(None)
+    }
+
     /// A mosaic of every granule of a swath layer in the time window that touches the view,
     /// oldest first so that the newest is on top.
     async fn render_swath(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {

@@ -66,15 +66,24 @@ pub async fn get_feature_info(
             ll.first().copied().unwrap_or((f64::NAN, f64::NAN))
         }
     };
-    let slab = state.maps.slab(state, &m.layer, &m.step).await?;
-    let value = match (slab.grid.col(lon), slab.grid.row(lat)) {
-        (Some(c), Some(r)) => slab.values[r * slab.grid.nx() + c],
-        _ => f32::NAN,
+    let (value, step, time) = if m.layer.kind == iroise_archive::model::CollectionKind::Swath {
+        // Swaths: what the mosaic shows there, newest pass on top.
+        let window = m.time_window.unwrap_or(m.step.coverage);
+        match state.maps.swath_value_at(state, &m.layer, window, lon, lat).await? {
+            Some((step, v, t)) => (Some(f64::from(v)), step.clone(), t.unwrap_or(step.time)),
+            None => (None, m.step.clone(), m.step.time),
+        }
+    } else {
+        let slab = state.maps.slab(state, &m.layer, &m.step).await?;
+        let value = match (slab.grid.col(lon), slab.grid.row(lat)) {
+            (Some(c), Some(r)) => slab.values[r * slab.grid.nx() + c],
+            _ => f32::NAN,
+        };
+        (value.is_finite().then_some(f64::from(value)), m.step.clone(), m.step.time)
     };
-    let value = value.is_finite().then_some(f64::from(value));
     let units = m.layer.variable.units.clone().unwrap_or_default();
-    let time = iso(m.step.time);
-    let granule = &m.step.granule;
+    let time = iso(time);
+    let granule = &step.granule;
     let (body, content_type) = match format.as_str() {
         "application/json" => (
             serde_json::json!({
