@@ -68,6 +68,32 @@ impl BBox {
     }
 }
 
+/// Whether a swath footprint (a GeoJSON MultiPolygon whose rings have unwrapped longitudes,
+/// as ingestion writes it) touches `b`, ring by ring through each ring's bounding box. `None`
+/// when the footprint cannot be read: callers then fall back on the granule's bbox.
+pub fn footprint_touches(footprint: &serde_json::Value, b: &BBox) -> Option<bool> {
+    let polygons = footprint.get("coordinates")?.as_array()?;
+    let spans: Vec<(f64, f64)> =
+        if b.crosses_antimeridian() { vec![(b.west, 180.0), (-180.0, b.east)] } else { vec![(b.west, b.east)] };
+    for polygon in polygons {
+        let ring = polygon.get(0)?.as_array()?;
+        let (mut w, mut e, mut s, mut n) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+        for p in ring {
+            let (x, y) = (p.get(0)?.as_f64()?, p.get(1)?.as_f64()?);
+            (w, e, s, n) = (w.min(x), e.max(x), s.min(y), n.max(y));
+        }
+        if !(w.is_finite() && s.is_finite()) || s > b.north || n < b.south {
+            continue;
+        }
+        // The ring's longitudes may pass +-180: compare at every 360-degree shift.
+        let hit = [-360.0, 0.0, 360.0].iter().any(|k| spans.iter().any(|&(a0, a1)| w + k <= a1 && a0 <= e + k));
+        if hit {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
 /// A closed time interval in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeRange {
@@ -147,6 +173,22 @@ impl std::ops::Deref for Granule {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_footprint_touches_only_boxes_under_its_rings() {
+        // Two rings: one strip over the Atlantic, one crossing the antimeridian (unwrapped).
+        let f = serde_json::json!({"type": "MultiPolygon", "coordinates": [
+            [[[-20.0, 40.0], [-15.0, 40.0], [-15.0, 50.0], [-20.0, 50.0], [-20.0, 40.0]]],
+            [[[175.0, -10.0], [185.0, -10.0], [185.0, 0.0], [175.0, 0.0], [175.0, -10.0]]],
+        ]});
+        let b = |w, s, e, n| BBox { west: w, south: s, east: e, north: n };
+        assert_eq!(footprint_touches(&f, &b(-18.0, 45.0, -16.0, 46.0)), Some(true));
+        assert_eq!(footprint_touches(&f, &b(-10.0, 43.0, -1.0, 48.0)), Some(false), "Biscay is east of the strip");
+        assert_eq!(footprint_touches(&f, &b(-179.0, -5.0, -176.0, -4.0)), Some(true), "past 180 in the ring");
+        assert_eq!(footprint_touches(&f, &b(170.0, -5.0, -170.0, -4.0)), Some(true), "a box across the antimeridian");
+        assert_eq!(footprint_touches(&f, &b(100.0, -5.0, 110.0, -4.0)), Some(false));
+        assert_eq!(footprint_touches(&serde_json::json!({"type": "Point"}), &b(0.0, 0.0, 1.0, 1.0)), None);
+    }
+
     use super::*;
 
     #[test]

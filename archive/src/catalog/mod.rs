@@ -43,6 +43,16 @@ pub struct GranuleQuery {
     pub newest_first: bool,
 }
 
+/// Where and when one granule is: what availability calendars need, without the rest of the
+/// row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coverage {
+    pub id: i64,
+    pub name: String,
+    pub time: TimeRange,
+    pub bbox: BBox,
+}
+
 /// Counts and extents of one collection's granules.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CollectionSummary {
@@ -86,6 +96,10 @@ pub trait Catalog: Send + Sync + std::fmt::Debug {
     async fn granule_by_key(&self, key: &str) -> Result<Option<Granule>>;
 
     async fn granules(&self, query: &GranuleQuery) -> Result<Vec<Granule>>;
+
+    /// The time and extent of the granules a query selects (its `limit` and `offset` ignored),
+    /// ordered by start time: one indexed range scan, light rows.
+    async fn coverage(&self, query: &GranuleQuery) -> Result<Vec<Coverage>>;
 
     async fn collection_summaries(&self) -> Result<Vec<CollectionSummary>>;
 

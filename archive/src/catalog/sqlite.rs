@@ -9,7 +9,9 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
 };
 
-use super::{Catalog, CollectionSummary, GranuleQuery, NewQuarantine, Publication, PublishOutcome, Quarantined};
+use super::{
+    Catalog, CollectionSummary, Coverage, GranuleQuery, NewQuarantine, Publication, PublishOutcome, Quarantined,
+};
 use crate::{
     error::{ArchiveError, Result},
     model::{BBox, CollectionKind, Granule, NewGranule, Provenance, TimeRange},
@@ -213,6 +215,59 @@ impl Catalog for SqliteCatalog {
                 .take(q.limit.map_or(usize::MAX, |l| l as usize))
                 .collect(),
         })
+    }
+
+    async fn coverage(&self, q: &GranuleQuery) -> Result<Vec<Coverage>> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT id, name, time_start, time_end, west, south, east, north, footprint FROM granules WHERE 1 = 1",
+        );
+        if let Some(c) = &q.collection {
+            qb.push(" AND collection = ").push_bind(c.clone());
+        }
+        if let Some(t) = &q.time {
+            qb.push(" AND time_start <= ").push_bind(ms(t.end)).push(" AND time_end >= ").push_bind(ms(t.start));
+        }
+        if let Some(b) = &q.bbox {
+            qb.push(" AND south <= ").push_bind(b.north).push(" AND north >= ").push_bind(b.south);
+        }
+        qb.push(" ORDER BY time_start, id");
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let c = Coverage {
+                id,
+                name: r.try_get("name")?,
+                time: TimeRange {
+                    start: from_ms(id, r.try_get("time_start")?)?,
+                    end: from_ms(id, r.try_get("time_end")?)?,
+                },
+                bbox: BBox {
+                    west: r.try_get("west")?,
+                    south: r.try_get("south")?,
+                    east: r.try_get("east")?,
+                    north: r.try_get("north")?,
+                },
+            };
+            // Longitudes (with antimeridian crossings) are checked here, as in `granules`, then a
+            // swath's footprint: a full orbit's bbox is the whole globe, its footprint is not.
+            let touches = match &q.bbox {
+                None => true,
+                Some(b) => {
+                    c.bbox.intersects(b) && {
+                        let footprint: Option<String> = r.try_get("footprint")?;
+                        footprint
+                            .and_then(|f| serde_json::from_str::<serde_json::Value>(&f).ok())
+                            .and_then(|f| crate::model::footprint_touches(&f, b))
+                            .unwrap_or(true)
+                    }
+                }
+            };
+            if touches {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     async fn collection_summaries(&self) -> Result<Vec<CollectionSummary>> {
