@@ -18,6 +18,36 @@ pub struct GranuleRef {
     pub key: String,
     pub name: String,
     pub bbox: BBox,
+    /// A swath's footprint (GeoJSON row blocks), finer than its bbox.
+    pub footprint: Option<Arc<serde_json::Value>>,
+}
+
+impl GranuleRef {
+    /// Whether the granule may have data in `view`: its bbox, then its footprint when it has
+    /// one. The footprint's rings join a few edge cells, so the view is widened by a degree
+    /// first: a pass is never left out of a tile it reaches by a curve or a half cell.
+    pub fn touches(&self, view: &BBox) -> bool {
+        if !self.bbox.intersects(view) {
+            return false;
+        }
+        let Some(f) = self.footprint.as_deref() else { return true };
+        let wide = if view.east - view.west >= 358.0 {
+            BBox {
+                west: -180.0,
+                east: 180.0,
+                south: (view.south - 1.0).max(-90.0),
+                north: (view.north + 1.0).min(90.0),
+            }
+        } else {
+            BBox {
+                west: (view.west - 1.0 + 180.0).rem_euclid(360.0) - 180.0,
+                east: (view.east + 1.0 + 180.0).rem_euclid(360.0) - 180.0,
+                south: (view.south - 1.0).max(-90.0),
+                north: (view.north + 1.0).min(90.0),
+            }
+        };
+        iroise_archive::model::footprint_touches(f, &wide).unwrap_or(true)
+    }
 }
 
 /// One time step of a layer.
@@ -190,6 +220,7 @@ impl LayerIndex {
                         key: g.key.clone(),
                         name: g.name.clone(),
                         bbox: g.bbox,
+                        footprint: g.footprint.clone().map(Arc::new),
                     });
                     for (index, &time) in g.time_steps.iter().enumerate() {
                         steps.push(Step { time, index, coverage: g.time, granule: granule.clone() });
@@ -285,7 +316,14 @@ mod tests {
     }
 
     fn layer() -> Layer {
-        let g = Arc::new(GranuleRef { id: 1, version: 1, key: "k".into(), name: "n".into(), bbox: BBox::WORLD });
+        let g = Arc::new(GranuleRef {
+            id: 1,
+            version: 1,
+            key: "k".into(),
+            name: "n".into(),
+            bbox: BBox::WORLD,
+            footprint: None,
+        });
         let steps = (1..=3)
             .map(|d| Step {
                 time: t(d, 12),

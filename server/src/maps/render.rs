@@ -247,10 +247,7 @@ impl Maps {
     ) -> Result<Option<(Step, f32, Option<chrono::DateTime<chrono::Utc>>)>, AppError> {
         let point = BBox { west: lon - 1e-9, east: lon + 1e-9, south: lat - 1e-9, north: lat + 1e-9 };
         for step in layer.steps.iter().rev() {
-            if step.coverage.start > window.end
-                || step.coverage.end < window.start
-                || !step.granule.bbox.intersects(&point)
-            {
+            if step.coverage.start > window.end || step.coverage.end < window.start || !step.granule.touches(&point) {
                 continue;
             }
             let swath = self.swath(state, layer, step).await?;
@@ -292,7 +289,7 @@ impl Maps {
         };
         let mut parts = Vec::new();
         for s in &req.layer.steps {
-            if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.bbox.intersects(&view) {
+            if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view) {
                 parts.push(self.swath(state, req.layer, s).await?);
             }
         }
