@@ -234,6 +234,57 @@ pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, o
     }
 }
 
+/// Corners of the blocks that may reach latitudes `[south, north]`, for a projection that is not
+/// separable (polar stereographic): the block indices, and their corners as (lon, lat), block by
+/// block, rows `row0..=row1` by cells `0..=cells`. Project them, then call [`draw_xy`].
+pub fn block_corners(index: &SwathIndex, south: f64, north: f64) -> (Vec<usize>, Vec<(f64, f64)>) {
+    let mut blocks = Vec::new();
+    let mut corners = Vec::new();
+    for (i, b) in index.blocks.iter().enumerate() {
+        if b.north < south || b.south > north {
+            continue;
+        }
+        blocks.push(i);
+        for r in b.row0..=b.row1 {
+            for c in 0..=index.cells {
+                corners.push(index.corner(r, c));
+            }
+        }
+    }
+    (blocks, corners)
+}
+
+/// Draws the cells of the `blocks` chosen by [`block_corners`] into `out`, their corners
+/// already projected to the window's CRS (`xy`, in the same order; NaN where a corner could
+/// not be projected). Later calls draw on top, as with [`draw`].
+pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize], xy: &[(f64, f64)], out: &mut [f32]) {
+    let (w, h) = (win.width, win.height);
+    let (dx, dy) = ((win.maxx - win.minx) / w as f64, (win.maxy - win.miny) / h as f64);
+    let to_px = |(x, y): (f64, f64)| ((x - win.minx) / dx, (win.maxy - y) / dy);
+    let mut base = 0;
+    for &bi in blocks {
+        let Some(b) = index.blocks.get(bi) else { return };
+        let stride = index.cells + 1;
+        let at = |r: usize, c: usize| xy.get(base + (r - b.row0) * stride + c).copied();
+        for r in b.row0..b.row1 {
+            for c in 0..index.cells {
+                let v = values[r * index.cells + c];
+                if v.is_nan() {
+                    continue;
+                }
+                let quad = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
+                let Some(pts) = quad.into_iter().collect::<Option<Vec<_>>>() else { continue };
+                if pts.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
+                    continue;
+                }
+                let pts: Vec<(f64, f64)> = pts.into_iter().map(to_px).collect();
+                fill_quad(&pts, v, w, h, out);
+            }
+        }
+        base += (b.row1 - b.row0 + 1) * stride;
+    }
+}
+
 /// Fills the pixels whose centres lie in the convex quadrilateral `pts` (pixel coordinates);
 /// a quad smaller than a pixel fills the pixel holding its centre.
 fn fill_quad(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {

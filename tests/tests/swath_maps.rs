@@ -63,7 +63,7 @@ fn passes_across_the_antimeridian_are_drawn_on_both_sides_without_a_streak() {
 }
 
 #[test]
-fn swath_tiles_render_and_polar_requests_are_clear_400s() {
+fn swath_tiles_render_in_web_mercator_and_around_both_poles() {
     let demo = Demo::prepare();
     let server = Server::start(&demo.config);
     require_maps(&server);
@@ -71,17 +71,26 @@ fn swath_tiles_render_and_polar_requests_are_clear_400s() {
     assert_eq!(tile.status, 200);
     let img = png_reply(&tile, "swath tile");
     assert_eq!((img.width, img.height), (256, 256));
-    let polar = wms(
-        &server,
-        &format!(
-            "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={LAYER}&STYLES=&CRS=EPSG:3413&BBOX=-4000000,-4000000,4000000,4000000&WIDTH=64&HEIGHT=64&FORMAT=image/png"
-        ),
-    );
-    assert_eq!(polar.status, 400);
-    assert_eq!(
-        service_exception(&String::from_utf8_lossy(&polar.body)).expect("exception").code.as_deref(),
-        Some("InvalidCRS")
-    );
+    // Polar stereographic, north and south: a day of passes around the pole (a fifth of the view
+    // or so: four passes, and no wind over sea ice and land), the pole itself transparent.
+    for (crs, what) in [("EPSG:3413", "Arctic"), ("EPSG:3031", "Antarctic")] {
+        let polar = wms(
+            &server,
+            &format!(
+                "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={LAYER}&STYLES=&CRS={crs}&BBOX=-3000000,-3000000,3000000,3000000\
+                 &WIDTH=128&HEIGHT=128&FORMAT=image/png&TRANSPARENT=true&COLORSCALERANGE=0,25&TIME=2026-11-02T00:00:00Z/2026-11-02T23:59:59Z"
+            ),
+        );
+        assert_eq!(polar.status, 200, "{what}: {}", String::from_utf8_lossy(&polar.body));
+        let img = png_reply(&polar, what);
+        let drawn = opaque(&img);
+        assert!(drawn > 128 * 128 / 10 && drawn < 128 * 128 / 2, "{what}: {drawn} of {} pixels drawn", 128 * 128);
+        assert_eq!(
+            img.pixel(64, 64)[3],
+            0,
+            "{what}: no wind at the pole (ice or land, and beyond the orbit's 88.4 degrees)"
+        );
+    }
     assert_eq!(get(&server.url("/healthz")).status, 200);
 }
 

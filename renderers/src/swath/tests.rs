@@ -139,3 +139,22 @@ fn locate_works_across_the_antimeridian() {
     assert_eq!(locate(&index, -175.0, 61.0), Some((4, 40)));
     assert_eq!(locate(&index, 170.0, 61.0), None);
 }
+
+#[test]
+fn projected_drawing_matches_the_lon_lat_drawing_under_the_identity() {
+    // With corners "projected" by the identity, draw_xy must paint what draw paints in
+    // EPSG:4326 away from the antimeridian.
+    let (s, v) = lattice(-10.0, 20.0, 81, 41);
+    let index = SwathIndex::build(&s);
+    let win = Window { minx: 19.0, miny: -11.0, maxx: 31.0, maxy: 11.0, width: 120, height: 220 };
+    let expected = render(&s, &v, win, Separable::LonLat);
+    let (blocks, corners) = block_corners(&index, -11.0, 11.0);
+    assert_eq!(blocks.len(), index.blocks.len());
+    let mut out = vec![f32::NAN; win.width * win.height];
+    draw_xy(&index, &v, &win, &blocks, &corners, &mut out);
+    let same = expected.iter().zip(&out).filter(|(a, b)| a.to_bits() == b.to_bits()).count();
+    assert_eq!(same, out.len());
+    // Blocks outside the latitudes asked for are left out.
+    let (none, _) = block_corners(&index, 40.0, 50.0);
+    assert!(none.is_empty());
+}

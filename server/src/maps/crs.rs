@@ -109,16 +109,50 @@ impl Crs {
 }
 
 thread_local! {
-    /// GDAL transforms are not thread-safe to share; one per blocking thread and CRS.
-    static TO_LONLAT: RefCell<HashMap<u32, CoordTransform>> = RefCell::new(HashMap::new());
+    /// GDAL transforms are not thread-safe to share; one per blocking thread, CRS and direction
+    /// (`(epsg, true)` from the CRS to lon/lat, `(epsg, false)` from lon/lat to the CRS).
+    static TRANSFORMS: RefCell<HashMap<(u32, bool), CoordTransform>> = RefCell::new(HashMap::new());
 }
 
-fn to_lonlat(epsg: u32) -> Result<CoordTransform, gdal::errors::GdalError> {
-    let mut src = SpatialRef::from_epsg(epsg)?;
-    let mut dst = SpatialRef::from_epsg(4326)?;
-    src.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    dst.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    CoordTransform::new(&src, &dst)
+fn transform(epsg: u32, to_lonlat: bool) -> Result<CoordTransform, gdal::errors::GdalError> {
+    let mut crs = SpatialRef::from_epsg(epsg)?;
+    let mut lonlat = SpatialRef::from_epsg(4326)?;
+    crs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    lonlat.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    if to_lonlat { CoordTransform::new(&crs, &lonlat) } else { CoordTransform::new(&lonlat, &crs) }
+}
+
+/// Transforms points in place with the thread's cached GDAL transform.
+fn with_transform(epsg: u32, to_lonlat: bool, xs: &mut [f64], ys: &mut [f64]) -> Result<(), AppError> {
+    let gdal_err = |e: gdal::errors::GdalError| AppError::Render(format!("GDAL transform with EPSG:{epsg}: {e}"));
+    TRANSFORMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let t = match cache.entry((epsg, to_lonlat)) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(transform(epsg, to_lonlat).map_err(gdal_err)?),
+        };
+        let mut zs = vec![0.0; xs.len()];
+        t.transform_coords(xs, ys, &mut zs).map_err(gdal_err)
+    })
+}
+
+/// Projects lon/lat points to `crs` (NaN where GDAL cannot). Blocking (GDAL).
+pub fn project_lonlat(crs: Crs, points: &[(f64, f64)]) -> Result<Vec<(f64, f64)>, AppError> {
+    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+    with_transform(crs.epsg(), false, &mut xs, &mut ys)?;
+    Ok(xs.into_iter().zip(ys).collect())
+}
+
+/// The latitudes a window of a polar CRS reaches, widened by a degree: from a 17 x 17 sample
+/// of its points, and up to the pole when the pole (the CRS's origin) is in view.
+pub fn polar_lat_range(crs: Crs, win: &Window) -> Result<(f64, f64), AppError> {
+    let sample = Window { width: 17, height: 17, ..*win };
+    let lats: Vec<f64> = pixel_lonlat(crs, &sample)?.into_iter().map(|p| p.1).filter(|y| y.is_finite()).collect();
+    let (mut south, mut north) = lats.iter().fold((90.0f64, -90.0f64), |(s, n), &y| (s.min(y), n.max(y)));
+    if win.minx <= 0.0 && win.maxx >= 0.0 && win.miny <= 0.0 && win.maxy >= 0.0 {
+        if crs == Crs::Epsg3031 { south = -90.0 } else { north = 90.0 }
+    }
+    Ok(((south - 1.0).max(-90.0), (north + 1.0).min(90.0)))
 }
 
 /// Longitude and latitude of every pixel centre of `win` in `crs`, row by row from the top.
@@ -133,17 +167,7 @@ pub fn pixel_lonlat(crs: Crs, win: &Window) -> Result<Vec<(f64, f64)>, AppError>
             ys.push(y);
         }
     }
-    let epsg = crs.epsg();
-    let gdal_err = |e: gdal::errors::GdalError| AppError::Render(format!("GDAL transform from EPSG:{epsg}: {e}"));
-    TO_LONLAT.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let t = match cache.entry(epsg) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(to_lonlat(epsg).map_err(gdal_err)?),
-        };
-        let mut zs = vec![0.0; xs.len()];
-        t.transform_coords(&mut xs, &mut ys, &mut zs).map_err(gdal_err)
-    })?;
+    with_transform(crs.epsg(), true, &mut xs, &mut ys)?;
     Ok(xs.into_iter().zip(ys).collect())
 }
 

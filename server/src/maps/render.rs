@@ -269,16 +269,44 @@ impl Maps {
         Ok(None)
     }
 
+    /// The same mosaic in a polar stereographic CRS: the passes' cell corners near the view's
+    /// latitudes are projected with GDAL, then drawn as in lon/lat.
+    async fn render_swath_polar(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {
+        let (crs, win) = (req.crs, req.window);
+        let (south, north) = tokio::task::spawn_blocking(move || crate::maps::crs::polar_lat_range(crs, &win))
+            .await
+            .map_err(|e| AppError::Render(format!("polar view task: {e}")))??;
+        let window = req.time_window.unwrap_or(req.step.coverage);
+        let view = BBox { west: -180.0, east: 180.0, south, north };
+        let mut parts = Vec::new();
+        for s in &req.layer.steps {
+            if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view) {
+                parts.push(self.swath(state, req.layer, s).await?);
+            }
+        }
+        let values = tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
+            let mut out = vec![f32::NAN; win.width * win.height];
+            for p in &parts {
+                let (blocks, corners) = iroise_renderers::swath::block_corners(&p.index, south, north);
+                if blocks.is_empty() {
+                    continue;
+                }
+                let xy = crate::maps::crs::project_lonlat(crs, &corners)?;
+                iroise_renderers::swath::draw_xy(&p.index, &p.values, &win, &blocks, &xy, &mut out);
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| AppError::Render(format!("swath drawing task: {e}")))??;
+        let style = req.style.resolve(&req.layer.default_style, &values, req.background.rgba())?;
+        let indices = style.classify(&values);
+        Ok((style, indices))
+    }
+
     /// A mosaic of every granule of a swath layer in the time window that touches the view,
     /// oldest first so that the newest is on top.
     async fn render_swath(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {
-        let proj = req.crs.separable().ok_or_else(|| {
-            AppError::ogc(
-                OgcCode::InvalidCrs,
-                "CRS",
-                format!("swath layers are drawn in EPSG:4326, CRS:84 and EPSG:3857; not yet in {}", req.crs.code()),
-            )
-        })?;
+        let Some(proj) = req.crs.separable() else { return self.render_swath_polar(state, req).await };
         let window = req.time_window.unwrap_or(req.step.coverage);
         let w = &req.window;
         let lon = |x: f64| (proj.lon(x) + 180.0).rem_euclid(360.0) - 180.0;
