@@ -24,3 +24,4 @@ pub mod png;
 pub mod resample;
 pub mod style;
 pub mod swath;
+pub mod vectors;

@@ -144,3 +144,51 @@ fn get_feature_info_on_a_swath_gives_the_cell_under_the_point_with_its_own_time_
     assert_eq!(empty.status, 200);
     assert!(String::from_utf8_lossy(&empty.body).contains("value: none"), "{}", String::from_utf8_lossy(&empty.body));
 }
+
+#[test]
+fn wind_arrows_and_barbs_draw_over_or_instead_of_the_speed_fill() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    require_maps(&server);
+    let map = |style: &str| {
+        let reply = wms(
+            &server,
+            &format!(
+                "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS={LAYER}&STYLES={style}&CRS=CRS:84&BBOX=-180,-90,180,90\
+                 &WIDTH=720&HEIGHT=360&FORMAT=image/png&TRANSPARENT=true&COLORSCALERANGE=0,25&TIME=2026-11-02T00:00:00Z/2026-11-02T23:59:59Z"
+            ),
+        );
+        assert_eq!(reply.status, 200, "{style}: {}", String::from_utf8_lossy(&reply.body));
+        png_reply(&reply, style)
+    };
+    let fill = map("default-scalar/speed");
+    let arrows_over = map("fill-arrows/speed");
+    // Black arrows over the fill: every pixel that changed is black, and there are some.
+    let mut black = 0;
+    for (a, b) in fill.pixels().zip(arrows_over.pixels()) {
+        if a != b {
+            assert_eq!(b, [0, 0, 0, 255], "a changed pixel is not an arrow's black");
+            black += 1;
+        }
+    }
+    assert!(black > 200, "{black} arrow pixels over a day of passes");
+    // Arrows coloured by speed, alone: far fewer pixels than the fill, in the fill's colours.
+    let alone = map("arrows/speed");
+    let colours: std::collections::HashSet<[u8; 4]> = fill.pixels().collect();
+    let drawn: Vec<[u8; 4]> = alone.pixels().filter(|p| p[3] > 0).collect();
+    assert!(!drawn.is_empty() && drawn.len() < opaque(&fill) / 4, "{} glyph pixels", drawn.len());
+    assert!(drawn.iter().all(|p| colours.contains(p)), "glyphs take the speed's colours");
+    let barbs = map("barbs/speed");
+    assert!(opaque(&barbs) > 0);
+    // Through the tiles endpoint too, and refused on a layer with no direction.
+    let tile = get(&server.url(&format!("/tiles/{LAYER}/1/0/0.png?time=2026-11-02T12:00:00Z&style=fill-barbs/speed")));
+    assert_eq!(tile.status, 200);
+    let refused = wms(
+        &server,
+        "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=ghrsst-l4-sst/analysed_sst&STYLES=arrows/thermal&CRS=CRS:84\
+         &BBOX=-180,-90,180,90&WIDTH=64&HEIGHT=32&FORMAT=image/png",
+    );
+    assert_eq!(refused.status, 400);
+    let e = service_exception(&String::from_utf8_lossy(&refused.body)).expect("an exception report");
+    assert_eq!(e.code.as_deref(), Some("StyleNotDefined"));
+}

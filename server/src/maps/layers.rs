@@ -84,6 +84,36 @@ pub struct Layer {
     /// Sorted by time.
     pub steps: Vec<Step>,
     pub default_style: DefaultStyle,
+    /// For a speed: the variable that gives its direction, for arrow and barb styles.
+    pub direction: Option<Direction>,
+}
+
+/// The direction variable paired with a speed variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Direction {
+    pub variable: String,
+    /// Whether it is the direction the vector points to (`*_to_direction`), rather than the one
+    /// it comes from (`*_from_direction`, as meteorologists give winds).
+    pub to: bool,
+}
+
+/// The direction variable of a speed by their CF standard names: `X_speed` pairs with
+/// `X_to_direction` or `X_from_direction` (`wind_speed` with `wind_to_direction`,
+/// `sea_water_speed` with `sea_water_velocity_to_direction` too).
+fn direction_of(v: &VariableInfo, all: &[VariableInfo]) -> Option<Direction> {
+    let prefix = v.standard_name.as_deref()?.strip_suffix("_speed")?;
+    let prefixes = if prefix == "sea_water" { vec!["sea_water", "sea_water_velocity"] } else { vec![prefix] };
+    for p in prefixes {
+        for (suffix, to) in [("_to_direction", true), ("_from_direction", false)] {
+            let want = format!("{p}{suffix}");
+            if let Some(d) =
+                all.iter().find(|d| d.standard_name.as_deref() == Some(want.as_str()) && d.shape == v.shape)
+            {
+                return Some(Direction { variable: d.name.clone(), to });
+            }
+        }
+    }
+    None
 }
 
 impl Layer {
@@ -239,6 +269,7 @@ impl LayerIndex {
                         None => s,
                     }),
                     default_style: default_style(v, configured),
+                    direction: direction_of(v, &latest.variables),
                     variable: v.clone(),
                     bbox,
                     steps,
@@ -315,6 +346,25 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
     }
 
+    #[test]
+    fn a_speed_pairs_with_its_direction_by_standard_name() {
+        let var = |name: &str, std: &str| VariableInfo {
+            name: name.into(),
+            standard_name: Some(std.into()),
+            shape: vec![10, 10],
+            ..VariableInfo::default()
+        };
+        let all = [
+            var("ws", "wind_speed"),
+            var("wd", "wind_from_direction"),
+            var("cs", "sea_water_speed"),
+            var("cd", "sea_water_velocity_to_direction"),
+        ];
+        assert_eq!(direction_of(&all[0], &all), Some(Direction { variable: "wd".into(), to: false }));
+        assert_eq!(direction_of(&all[2], &all), Some(Direction { variable: "cd".into(), to: true }));
+        assert_eq!(direction_of(&all[1], &all), None);
+    }
+
     fn layer() -> Layer {
         let g = Arc::new(GranuleRef {
             id: 1,
@@ -343,6 +393,7 @@ mod tests {
             bbox: BBox::WORLD,
             steps,
             default_style: default_style(&VariableInfo::default(), None),
+            direction: None,
         }
     }
 

@@ -14,10 +14,17 @@ use iroise_renderers::{
     resample::{self, Interp, Window},
     style::Style,
     swath::{Swath, SwathIndex, draw},
+    vectors::{Glyph, GlyphColour, draw_glyphs},
 };
 use sha2::{Digest, Sha256};
 
-use super::{Classified, Maps, Slab, SlabKey, SwathCached, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
+use super::{
+    Classified, Maps, Slab, SlabKey, SwathCached,
+    crs::Crs,
+    layers::Layer,
+    layers::Step,
+    style::{StyleSpec, VectorStyle},
+};
 use crate::{
     error::{AppError, OgcCode},
     state::AppState,
@@ -269,71 +276,136 @@ impl Maps {
         Ok(None)
     }
 
-    /// The same mosaic in a polar stereographic CRS: the passes' cell corners near the view's
-    /// latitudes are projected with GDAL, then drawn as in lon/lat.
-    async fn render_swath_polar(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {
-        let (crs, win) = (req.crs, req.window);
-        let (south, north) = tokio::task::spawn_blocking(move || crate::maps::crs::polar_lat_range(crs, &win))
-            .await
-            .map_err(|e| AppError::Render(format!("polar view task: {e}")))??;
+    /// A mosaic of `layer`'s values over the request's view: every granule of the time window
+    /// whose footprint reaches the view, oldest first so that the newest is on top. In a polar
+    /// stereographic CRS, the cell corners of the passes near the view's latitudes are
+    /// projected with GDAL and the cells drawn in projected space.
+    async fn swath_values(
+        &self,
+        state: &AppState,
+        layer: &Layer,
+        req: &ImageRequest<'_>,
+    ) -> Result<Vec<f32>, AppError> {
         let window = req.time_window.unwrap_or(req.step.coverage);
-        let view = BBox { west: -180.0, east: 180.0, south, north };
+        let (crs, win) = (req.crs, req.window);
+        let (view, polar) = match crs.separable() {
+            Some(proj) => {
+                let lon = |x: f64| (proj.lon(x) + 180.0).rem_euclid(360.0) - 180.0;
+                let (south, north) = (proj.lat(win.miny), proj.lat(win.maxy));
+                let view = if proj.lon(win.maxx) - proj.lon(win.minx) >= 360.0 {
+                    BBox { west: -180.0, east: 180.0, south, north }
+                } else {
+                    BBox { west: lon(win.minx), east: lon(win.maxx), south, north }
+                };
+                (view, None)
+            }
+            None => {
+                let (south, north) = tokio::task::spawn_blocking(move || crate::maps::crs::polar_lat_range(crs, &win))
+                    .await
+                    .map_err(|e| AppError::Render(format!("polar view task: {e}")))??;
+                (BBox { west: -180.0, east: 180.0, south, north }, Some((south, north)))
+            }
+        };
         let mut parts = Vec::new();
-        for s in &req.layer.steps {
+        for s in &layer.steps {
             if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view) {
-                parts.push(self.swath(state, req.layer, s).await?);
+                parts.push(self.swath(state, layer, s).await?);
             }
         }
-        let values = tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
+        tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
             let mut out = vec![f32::NAN; win.width * win.height];
             for p in &parts {
-                let (blocks, corners) = iroise_renderers::swath::block_corners(&p.index, south, north);
-                if blocks.is_empty() {
-                    continue;
+                match (crs.separable(), polar) {
+                    (Some(proj), _) => draw(&p.index, &p.values, &win, proj, &mut out),
+                    (None, Some((south, north))) => {
+                        let (blocks, corners) = iroise_renderers::swath::block_corners(&p.index, south, north);
+                        if !blocks.is_empty() {
+                            let xy = crate::maps::crs::project_lonlat(crs, &corners)?;
+                            iroise_renderers::swath::draw_xy(&p.index, &p.values, &win, &blocks, &xy, &mut out);
+                        }
+                    }
+                    (None, None) => {}
                 }
-                let xy = crate::maps::crs::project_lonlat(crs, &corners)?;
-                iroise_renderers::swath::draw_xy(&p.index, &p.values, &win, &blocks, &xy, &mut out);
             }
             Ok(out)
         })
         .await
-        .map_err(|e| AppError::Render(format!("swath drawing task: {e}")))??;
+        .map_err(|e| AppError::Render(format!("swath drawing task: {e}")))?
+    }
+
+    /// A swath layer's mosaic, classified for the style.
+    async fn render_swath(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {
+        let values = self.swath_values(state, req.layer, req).await?;
         let style = req.style.resolve(&req.layer.default_style, &values, req.background.rgba())?;
         let indices = style.classify(&values);
         Ok((style, indices))
     }
 
-    /// A mosaic of every granule of a swath layer in the time window that touches the view,
-    /// oldest first so that the newest is on top.
-    async fn render_swath(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {
-        let Some(proj) = req.crs.separable() else { return self.render_swath_polar(state, req).await };
-        let window = req.time_window.unwrap_or(req.step.coverage);
-        let w = &req.window;
-        let lon = |x: f64| (proj.lon(x) + 180.0).rem_euclid(360.0) - 180.0;
-        let view = if proj.lon(w.maxx) - proj.lon(w.minx) >= 360.0 {
-            BBox { west: -180.0, east: 180.0, south: proj.lat(w.miny), north: proj.lat(w.maxy) }
+    /// Arrows or barbs over the image: speed from the layer, direction from its companion
+    /// variable, sampled at the same pixels. Glyphs are coloured by speed on a transparent
+    /// background, or black (one more colour-table entry) over the colour fill.
+    async fn overlay_vectors(
+        &self,
+        state: &AppState,
+        req: &ImageRequest<'_>,
+        vs: VectorStyle,
+        style: &Style,
+        indices: &mut [u8],
+        table: &mut Vec<[u8; 4]>,
+    ) -> Result<(), AppError> {
+        let dir = req.layer.direction.as_ref().ok_or_else(|| {
+            AppError::ogc(
+                OgcCode::StyleNotDefined,
+                "STYLES",
+                format!(
+                    "{} has no direction: arrows and barbs need a speed with a *_to_direction or *_from_direction variable",
+                    req.layer.name
+                ),
+            )
+        })?;
+        let index = self.layers(&state.config, state.catalog.as_ref()).await?;
+        let dir_layer = index.get(&format!("{}/{}", req.layer.collection, dir.variable))?.clone();
+        let (speed, mut degrees) = if req.layer.kind == CollectionKind::Swath {
+            (self.swath_values(state, req.layer, req).await?, self.swath_values(state, &dir_layer, req).await?)
         } else {
-            BBox { west: lon(w.minx), east: lon(w.maxx), south: proj.lat(w.miny), north: proj.lat(w.maxy) }
+            let dir_step = dir_layer
+                .steps
+                .iter()
+                .find(|s| s.granule.id == req.step.granule.id && s.index == req.step.index)
+                .cloned()
+                .ok_or_else(|| {
+                    AppError::Render(format!("{} has no step of granule {}", dir_layer.name, req.step.granule.id))
+                })?;
+            let speed = self.slab(state, req.layer, req.step).await?;
+            let speed = self.resample(speed, req.crs, req.window, Interp::Nearest).await?;
+            let degrees = self.slab(state, &dir_layer, &dir_step).await?;
+            (speed, self.resample(degrees, req.crs, req.window, Interp::Nearest).await?)
         };
-        let mut parts = Vec::new();
-        for s in &req.layer.steps {
-            if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view) {
-                parts.push(self.swath(state, req.layer, s).await?);
-            }
+        if !dir.to {
+            degrees.iter_mut().for_each(|d| *d += 180.0);
         }
-        let win = req.window;
-        let values = tokio::task::spawn_blocking(move || {
-            let mut out = vec![f32::NAN; win.width * win.height];
-            for p in &parts {
-                draw(&p.index, &p.values, &win, proj, &mut out);
-            }
-            out
-        })
-        .await
-        .map_err(|e| AppError::Render(format!("swath drawing task: {e}")))?;
-        let style = req.style.resolve(&req.layer.default_style, &values, req.background.rgba())?;
-        let indices = style.classify(&values);
-        Ok((style, indices))
+        let (colour, by_speed) = if vs.fill {
+            table.push([0, 0, 0, 255]);
+            (GlyphColour::Fixed(u8::try_from(table.len() - 1).unwrap_or(u8::MAX)), Vec::new())
+        } else {
+            let by_speed = indices.to_vec();
+            indices.fill(Style::NODATA);
+            (GlyphColour::ByValue, by_speed)
+        };
+        let by_speed = if by_speed.is_empty() { vec![Style::NODATA; indices.len()] } else { by_speed };
+        let spacing = if vs.glyph == Glyph::Barb { 40 } else { 32 };
+        draw_glyphs(
+            indices,
+            (req.window.width, req.window.height),
+            &speed,
+            &degrees,
+            &by_speed,
+            vs.glyph,
+            colour,
+            spacing,
+            style.max,
+        );
+        Ok(())
     }
 
     /// Renders (or fetches from the image cache) a PNG.
@@ -347,7 +419,7 @@ impl Maps {
         // Swaths: a mosaic of the window's granules. Grids, the usual tile: nearest neighbour and
         // a range known before looking at the data, so the slab is classified once for the style
         // and each tile gathers bytes. Otherwise: resample values, then classify.
-        let (style, indices) = if req.layer.kind == CollectionKind::Swath {
+        let (style, mut indices) = if req.layer.kind == CollectionKind::Swath {
             self.render_swath(state, req).await?
         } else if req.interp == Interp::Nearest && !req.style.needs_data_range(default) {
             let style = req.style.resolve(default, &[], req.background.rgba())?;
@@ -362,7 +434,10 @@ impl Maps {
             let indices = off_executor_if_big(req.window, move || Ok(classify.classify(&values))).await?;
             (style, indices)
         };
-        let table = style.color_table();
+        let mut table = style.color_table();
+        if let Some(vs) = req.style.vector {
+            self.overlay_vectors(state, req, vs, &style, &mut indices, &mut table).await?;
+        }
         let (w, h) = (req.window.width as u32, req.window.height as u32);
         let png = off_executor_if_big(req.window, move || {
             encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))

@@ -18,10 +18,19 @@ pub enum RangeSpec {
     Fixed(f64, f64),
 }
 
+/// Vector glyphs drawn over (or instead of) the colour fill, for layers with a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VectorStyle {
+    pub glyph: iroise_renderers::vectors::Glyph,
+    /// Black glyphs over the colour-filled speed; otherwise glyphs coloured by speed, alone.
+    pub fill: bool,
+}
+
 /// A requested style, before the layer's defaults fill the gaps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StyleSpec {
     pub palette: Option<&'static Palette>,
+    pub vector: Option<VectorStyle>,
     pub range: RangeSpec,
     pub log: Option<bool>,
     pub bands: Option<u16>,
@@ -34,26 +43,40 @@ fn invalid(param: &'static str, message: String) -> AppError {
     AppError::ogc(OgcCode::InvalidParameterValue, param, message)
 }
 
-/// `default-scalar/NAME` or `boxfill/NAME` (ncWMS 2 and 1), `default`, or empty.
-pub fn parse_style_name(style: &str) -> Result<Option<&'static Palette>, AppError> {
+/// `default-scalar/NAME` or `boxfill/NAME` (ncWMS 2 and 1), `default`, or empty; for layers
+/// with a direction, `arrows/NAME`, `barbs/NAME` (glyphs coloured by speed) and
+/// `fill-arrows/NAME`, `fill-barbs/NAME` (black glyphs over the colour-filled speed). `NAME`
+/// may be left out for the layer's default palette.
+pub fn parse_style_name(style: &str) -> Result<(Option<&'static Palette>, Option<VectorStyle>), AppError> {
+    use iroise_renderers::vectors::Glyph;
     let style = style.trim();
     if style.is_empty() || style.eq_ignore_ascii_case("default") {
-        return Ok(None);
+        return Ok((None, None));
     }
-    let name = style
-        .split_once('/')
-        .filter(|(kind, _)| kind.eq_ignore_ascii_case("default-scalar") || kind.eq_ignore_ascii_case("boxfill"))
-        .map(|(_, name)| name)
-        .ok_or_else(|| {
-            AppError::ogc(
+    let (kind, name) = style.split_once('/').unwrap_or((style, ""));
+    let vector = match kind.to_ascii_lowercase().as_str() {
+        "default-scalar" | "boxfill" if !name.is_empty() => None,
+        "arrows" => Some(VectorStyle { glyph: Glyph::Arrow, fill: false }),
+        "barbs" => Some(VectorStyle { glyph: Glyph::Barb, fill: false }),
+        "fill-arrows" => Some(VectorStyle { glyph: Glyph::Arrow, fill: true }),
+        "fill-barbs" => Some(VectorStyle { glyph: Glyph::Barb, fill: true }),
+        _ => {
+            return Err(AppError::ogc(
                 OgcCode::StyleNotDefined,
                 "STYLES",
-                format!("unknown style {style:?}; use default-scalar/PALETTE"),
-            )
-        })?;
-    palette::get(name).map(Some).ok_or_else(|| {
+                format!(
+                    "unknown style {style:?}; use default-scalar/PALETTE, or arrows, barbs, fill-arrows, fill-barbs (/PALETTE) on vector layers"
+                ),
+            ));
+        }
+    };
+    if name.is_empty() {
+        return Ok((None, vector));
+    }
+    let palette = palette::get(name).ok_or_else(|| {
         AppError::ogc(OgcCode::StyleNotDefined, "STYLES", format!("unknown palette {name:?} in style {style:?}"))
-    })
+    })?;
+    Ok((Some(palette), vector))
 }
 
 fn parse_bool(param: &'static str, v: &str) -> Result<bool, AppError> {
@@ -94,10 +117,10 @@ impl StyleSpec {
     /// Reads the style parameters through `get` (a case-insensitive parameter lookup).
     /// `style_param` is the key that carries the style name: `STYLES` in WMS, `STYLE` in WMTS.
     pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>, style_param: &str) -> Result<Self, AppError> {
-        let mut palette = match get(style_param) {
+        let (mut palette, vector) = match get(style_param) {
             // WMS STYLES is a comma list, one per layer; we render one layer per request.
             Some(s) => parse_style_name(s.split(',').next().unwrap_or_default())?,
-            None => None,
+            None => (None, None),
         };
         if let Some(p) = get("PALETTE") {
             palette =
@@ -147,7 +170,7 @@ impl StyleSpec {
                 format!("a log scale needs a positive minimum, COLORSCALERANGE starts at {lo}"),
             ));
         }
-        Ok(Self { palette, range, log, bands, above, below, opacity })
+        Ok(Self { palette, vector, range, log, bands, above, below, opacity })
     }
 
     /// Whether the colour range depends on the data in view.
@@ -158,8 +181,9 @@ impl StyleSpec {
     /// A canonical text of every parameter that changes the image, for cache keys and ETags.
     pub fn canonical(&self) -> String {
         format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.palette.map_or("-", |p| p.name),
+            self.vector,
             self.range,
             self.log,
             self.bands,
