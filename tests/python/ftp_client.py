@@ -9,7 +9,7 @@ certificate not verified: the tests use a self-signed one), steps. Each step is 
     pwd | cwd path | nlst [path] | list [path] | size path
     retr path out [rest]           download into `out`, from offset `rest` (REST) when given
     retr_abort path bytes          read about `bytes` bytes, then close the data connection
-    stor path | mkd path | dele path | rmd path | rename from to | raw command
+    stor path | appe path | mkd path | dele path | rmd path | rename from to | raw command
 
 The output is {"login": {...}, "steps": [{...}, ...]}, every entry with "ok" and "reply" (the
 server's last reply, or the error). A login that fails ends the session there.
@@ -74,8 +74,9 @@ def run_step(ftp, step):
             out["reply"] = ftp.getresp()
         except ftplib.all_errors as e:
             out["reply"] = error_reply(e)
-    elif op == "stor":
-        out["reply"] = ftp.storbinary("STOR " + step["path"], io.BytesIO(b"not welcome here\n"))
+    elif op in ("stor", "appe"):
+        command = op.upper() + " " + step["path"]
+        out["reply"] = ftp.storbinary(command, io.BytesIO(b"not welcome here\n"))
     elif op == "mkd":
         out["reply"] = ftp.mkd(step["path"])
     elif op == "dele":

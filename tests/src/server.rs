@@ -88,7 +88,10 @@ impl Server {
             "`{shown}` announced {base_url:?}, expected http://127.0.0.1:PORT"
         );
         if let Some(url) = &ftp_url {
-            assert!(url.starts_with("ftp://127.0.0.1:"), "`{shown}` announced FTP at {url:?}, expected ftp://127.0.0.1:PORT");
+            assert!(
+                url.starts_with("ftp://127.0.0.1:"),
+                "`{shown}` announced FTP at {url:?}, expected ftp://127.0.0.1:PORT"
+            );
         }
         Server { child, base_url, ftp_url, log }
     }

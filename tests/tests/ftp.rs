@@ -24,9 +24,8 @@ fn ftp_demo(ftp_extra: &str) -> Demo {
     let header = format!("[collections.{RESTRICTED}]\n");
     assert!(text.contains(&header), "the demo config has no {header:?}");
     let text = text.replacen(&header, &format!("{header}access = \"restricted\"\n"), 1);
-    let ftp = format!(
-        "\n[ftp]\nenabled = true\nlisten = \"127.0.0.1:0\"\npassive_ports = \"21000-21199\"\n{ftp_extra}\n"
-    );
+    let ftp =
+        format!("\n[ftp]\nenabled = true\nlisten = \"127.0.0.1:0\"\npassive_ports = \"21000-21199\"\n{ftp_extra}\n");
     fs::write(&demo.config, text + &ftp).expect("demo config written");
     demo
 }
@@ -227,7 +226,10 @@ fn anonymous_ftp_reads_public_collections_only_when_configured() {
     let server = start(&demo, &[("IROISE_FTP__ANONYMOUS", "false")]);
     for user in ["anonymous", "ftp"] {
         let session = ftplib(&server, user, "guest@example.org", json!([]));
-        assert!(!logged_in(&session), "anonymous login ({user}) must be refused when ftp.anonymous = false: {session:#}");
+        assert!(
+            !logged_in(&session),
+            "anonymous login ({user}) must be refused when ftp.anonymous = false: {session:#}"
+        );
         assert!(session["login"]["reply"].as_str().unwrap_or_default().starts_with("530"), "{session:#}");
     }
 }
@@ -327,7 +329,7 @@ fn ftp_refuses_traversal_symlinks_writes_and_bad_credentials_and_logs_no_secrets
             { "op": "dele", "path": path },
             { "op": "rmd", "path": "/ghrsst-l4-sst" },
             { "op": "rename", "from": path, "to": "/ghrsst-l4-sst/renamed.nc" },
-            { "op": "raw", "command": "APPE /ghrsst-l4-sst/x.nc" },
+            { "op": "appe", "path": path },
             { "op": "cwd", "path": "/ghrsst-l4-sst" },
             { "op": "cwd", "path": "../../.." },
             { "op": "nlst", "path": "/ghrsst-l4-sst" },
@@ -357,7 +359,10 @@ fn ftp_refuses_traversal_symlinks_writes_and_bad_credentials_and_logs_no_secrets
     assert_eq!(steps[14]["ok"], json!(true), "CWD /ghrsst-l4-sst: {:#}", steps[14]);
     refused(&steps[15], "CWD ../../.. from a collection");
     let listed = names(&steps[16]);
-    assert!(!listed.iter().any(|n| n.ends_with("leak.nc") || n.ends_with("etc")), "symlinks out are not listed: {listed:?}");
+    assert!(
+        !listed.iter().any(|n| n.ends_with("leak.nc") || n.ends_with("etc")),
+        "symlinks out are not listed: {listed:?}"
+    );
     assert_eq!(steps[17]["path"], json!("/ghrsst-l4-sst"), "a refused CWD leaves the working folder");
     for name in ["passwd", "passwd2", "passwd3", "leak"] {
         let got = fs::read(out.path().join(name)).unwrap_or_default();
@@ -438,7 +443,12 @@ fn ftp_downloads_are_counted_in_statistics_with_the_bytes_sent() {
     assert_eq!(alice[0]["bytes"], json!(first_size), "{:#}", alice[0]);
     assert_eq!(alice[1]["bytes"], json!(second_size), "{:#}", alice[1]);
     let want = 4096u64.min(largest.1 / 4);
-    let bob = ftplib(&server, "bob", "bob's own password 7", json!([{ "op": "retr_abort", "path": largest.0, "bytes": want }]));
+    let bob = ftplib(
+        &server,
+        "bob",
+        "bob's own password 7",
+        json!([{ "op": "retr_abort", "path": largest.0, "bytes": want }]),
+    );
     let bob = steps(&bob);
     let bob_received = bob[0]["bytes"].as_u64().expect("bytes bob received");
     assert!(bob_received > 0, "{:#}", bob[0]);
@@ -501,9 +511,9 @@ fn explicit_tls_is_offered_when_a_certificate_is_configured() {
             ],
         }),
     );
-    let steps = steps(&session);
-    assert_eq!(names(&steps[0]), PUBLIC, "NLST over TLS");
-    assert_eq!(steps[1]["sha256"], json!(sha), "RETR over TLS is byte-identical: {:#}", steps[1]);
+    let over_tls = steps(&session);
+    assert_eq!(names(&over_tls[0]), PUBLIC, "NLST over TLS");
+    assert_eq!(over_tls[1]["sha256"], json!(sha), "RETR over TLS is byte-identical: {:#}", over_tls[1]);
     // Plain FTP still works: TLS is offered, not required.
     let plain = ftplib(&server, "alice", ALICE_PASSWORD, json!([{ "op": "nlst", "path": "/" }]));
     assert_eq!(names(&steps(&plain)[0]), PUBLIC, "NLST without TLS");

@@ -87,7 +87,15 @@ fn looks_like_token(s: &str) -> bool {
 /// A user name fit for the log: one that looks like a secret (a token typed in the wrong
 /// field, say) is replaced.
 pub fn loggable_name(name: &str) -> &str {
-    if looks_like_token(name) || name.starts_with(token::API_TOKEN_PREFIX) || name.len() > 64 || name.chars().any(char::is_control) { "<redacted>" } else { name }
+    if looks_like_token(name)
+        || name.starts_with(token::API_TOKEN_PREFIX)
+        || name.len() > 64
+        || name.chars().any(char::is_control)
+    {
+        "<redacted>"
+    } else {
+        name
+    }
 }
 
 impl SignIn {
@@ -138,7 +146,9 @@ impl Authenticator for SignIn {
                 tracing::info!(parent: None, user = loggable_name(username), %client, reason = %why, "ftp sign-in refused");
                 Err(match why {
                     Refusal::AnonymousOff => AuthenticationError::BadUser,
-                    Refusal::Auth(AuthError::Unavailable) => AuthenticationError::new("the user database is unavailable"),
+                    Refusal::Auth(AuthError::Unavailable) => {
+                        AuthenticationError::new("the user database is unavailable")
+                    }
                     _ => AuthenticationError::BadPassword,
                 })
             }

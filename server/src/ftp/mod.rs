@@ -67,8 +67,9 @@ impl Recipe {
 /// Binds `ftp.listen` and starts accepting connections.
 pub async fn start(state: &AppState) -> anyhow::Result<FtpServer> {
     let config = &state.config.ftp;
-    let listener =
-        TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen for FTP on {}", config.listen))?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen for FTP on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let recipe = Recipe {
         ctx: Arc::new(Context {

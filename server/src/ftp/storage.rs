@@ -176,7 +176,9 @@ impl ArchiveFs {
             Target::Object { key, .. } => match self.ctx.storage.stat(&key).await {
                 Ok(m) => Ok(Meta::file(m.size, m.modified)),
                 // Not a file: a folder if it can be listed.
-                Err(ArchiveError::NotFound { .. }) if self.ctx.storage.list(Some(&key)).await.is_ok() => Ok(Meta::dir()),
+                Err(ArchiveError::NotFound { .. }) if self.ctx.storage.list(Some(&key)).await.is_ok() => {
+                    Ok(Meta::dir())
+                }
                 Err(e) => Err(archive_error(e, path)),
             },
         }
@@ -185,7 +187,8 @@ impl ArchiveFs {
     async fn entries(&self, user: &FtpUser, path: &Path) -> Result<Vec<Fileinfo<PathBuf, Meta>>> {
         let key = match self.resolve(user, path)? {
             Target::Root => {
-                let readable = self.ctx.config.collections.iter().filter(|c| self.ctx.auth.can_read(&user.principal, &c.id));
+                let readable =
+                    self.ctx.config.collections.iter().filter(|c| self.ctx.auth.can_read(&user.principal, &c.id));
                 return Ok(readable.map(|c| Fileinfo { path: PathBuf::from(&c.id), metadata: Meta::dir() }).collect());
             }
             Target::Collection(c) => ObjectKey::new(c).map_err(|e| archive_error(e, path))?,
@@ -198,7 +201,10 @@ impl ArchiveFs {
             // `LIST file`: the file itself.
             Err(ArchiveError::NotFound { .. }) => {
                 let m = self.ctx.storage.stat(&key).await.map_err(|e| archive_error(e, path))?;
-                return Ok(vec![Fileinfo { path: PathBuf::from(key.file_name()), metadata: Meta::file(m.size, m.modified) }]);
+                return Ok(vec![Fileinfo {
+                    path: PathBuf::from(key.file_name()),
+                    metadata: Meta::file(m.size, m.modified),
+                }]);
             }
             Err(e) => return Err(archive_error(e, path)),
         };
@@ -318,7 +324,13 @@ impl StorageBackend<FtpUser> for ArchiveFs {
 
     /// RETR: streams the file from `start_pos` (REST) into the data connection, counting what
     /// each write hands over.
-    async fn get_into<'a, P, W: ?Sized>(&self, user: &FtpUser, path: P, start_pos: u64, output: &'a mut W) -> Result<u64>
+    async fn get_into<'a, P, W: ?Sized>(
+        &self,
+        user: &FtpUser,
+        path: P,
+        start_pos: u64,
+        output: &'a mut W,
+    ) -> Result<u64>
     where
         W: tokio::io::AsyncWrite + Unpin + Sync + Send,
         P: AsRef<Path> + Send + Debug,
