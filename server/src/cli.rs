@@ -194,6 +194,9 @@ pub struct ServeArgs {
     /// Address to listen on (overrides server.listen); port 0 picks a free port.
     #[arg(long)]
     pub listen: Option<String>,
+    /// Serve FTP on this address too (overrides ftp.listen and turns ftp.enabled on).
+    #[arg(long)]
+    pub ftp_listen: Option<String>,
 }
 
 #[derive(Debug, Args)]

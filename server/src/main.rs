@@ -13,6 +13,7 @@ mod commands;
 mod config;
 mod error;
 mod extract;
+mod ftp;
 mod maps;
 mod metrics;
 mod params;

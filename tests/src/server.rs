@@ -11,6 +11,8 @@ use tempfile::NamedTempFile;
 
 /// The line `iroise serve` prints on stdout once it is bound, followed by the URL.
 const READY_PREFIX: &str = "iroise listening on ";
+/// The line it prints before that one when FTP is on, followed by `ftp://127.0.0.1:PORT`.
+const FTP_PREFIX: &str = "iroise ftp listening on ";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running `iroise -c CONFIG serve --listen 127.0.0.1:0`. Its stderr (the log) goes to a
@@ -18,6 +20,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Server {
     child: Child,
     base_url: String,
+    ftp_url: Option<String>,
     log: NamedTempFile,
 }
 
@@ -53,12 +56,14 @@ impl Server {
 
         let deadline = Instant::now() + START_TIMEOUT;
         let mut seen = Vec::new();
+        let mut ftp_url = None;
         let base_url = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match ready.recv_timeout(left) {
-                Ok(line) => match line.strip_prefix(READY_PREFIX) {
-                    Some(url) => break url.trim().trim_end_matches('/').to_owned(),
-                    None => seen.push(line),
+                Ok(line) => match (line.strip_prefix(READY_PREFIX), line.strip_prefix(FTP_PREFIX)) {
+                    (Some(url), _) => break url.trim().trim_end_matches('/').to_owned(),
+                    (None, Some(url)) => ftp_url = Some(url.trim().trim_end_matches('/').to_owned()),
+                    (None, None) => seen.push(line),
                 },
                 Err(why) => {
                     let _ = child.kill();
@@ -82,7 +87,13 @@ impl Server {
             base_url.starts_with("http://127.0.0.1:"),
             "`{shown}` announced {base_url:?}, expected http://127.0.0.1:PORT"
         );
-        Server { child, base_url, log }
+        if let Some(url) = &ftp_url {
+            assert!(
+                url.starts_with("ftp://127.0.0.1:"),
+                "`{shown}` announced FTP at {url:?}, expected ftp://127.0.0.1:PORT"
+            );
+        }
+        Server { child, base_url, ftp_url, log }
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -98,6 +109,17 @@ impl Server {
     /// `127.0.0.1:PORT`, for raw TCP requests.
     pub fn authority(&self) -> &str {
         self.base_url.trim_start_matches("http://")
+    }
+
+    /// `ftp://127.0.0.1:PORT` when the server announced FTP (`[ftp] enabled = true`).
+    pub fn ftp_url(&self) -> Option<&str> {
+        self.ftp_url.as_deref()
+    }
+
+    /// The FTP port; panics when the server did not announce FTP.
+    pub fn ftp_port(&self) -> u16 {
+        let url = self.ftp_url().expect("the server announced no FTP address: is [ftp] enabled?");
+        url.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {url:?}"))
     }
 
     /// Everything the server wrote to stderr so far.

@@ -31,7 +31,13 @@ pub fn init_logging(format: Option<crate::cli::LogFormatArg>) {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let file = cli.config.as_deref();
     match cli.command {
-        Command::Serve(args) => serve::serve(config::load(file, &Overrides::listen(args.listen.as_deref()))?).await,
+        Command::Serve(args) => {
+            serve::serve(config::load(
+                file,
+                &Overrides::listen(args.listen.as_deref()).ftp_listen(args.ftp_listen.as_deref()),
+            )?)
+            .await
+        }
         Command::Ingest(args) => ingest::ingest(config::load(file, &Overrides::default())?, args).await,
         Command::Demo(args) => demo::demo(args).await,
         Command::Samples(args) => demo::samples(args).await,

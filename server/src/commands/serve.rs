@@ -1,5 +1,5 @@
-//! `iroise serve`: bind, announce the address on stdout, serve until SIGINT or SIGTERM, then
-//! finish the requests in flight.
+//! `iroise serve`: bind (HTTP, and FTP when enabled), announce the addresses on stdout, serve
+//! until SIGINT or SIGTERM, then finish the requests in flight.
 
 use std::{io::Write, process::ExitCode};
 
@@ -23,8 +23,13 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
-    // Scripts and tests read this line to learn the port when it was 0.
+    let ftp = if state.config.ftp.enabled { Some(crate::ftp::start(&state).await?) } else { None };
+    // Scripts and tests read these lines to learn the ports when they were 0; the FTP line
+    // comes first, so that whoever waits for the HTTP line has both.
     let mut out = std::io::stdout();
+    if let Some(ftp) = &ftp {
+        writeln!(out, "iroise ftp listening on {}", ftp.url())?;
+    }
     writeln!(out, "iroise listening on {url}")?;
     out.flush()?;
     tracing::info!(%addr, collections = state.config.collections.len(), "serving");
@@ -50,6 +55,9 @@ pub async fn run(
     let stats = state.stats.clone();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+    if let Some(ftp) = ftp {
+        ftp.stop().await;
+    }
     // Every response has finished: write the last statistics.
     stats.shutdown().await;
     tracing::info!("stopped");

@@ -55,6 +55,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub stats: StatsConfig,
     pub limits: Limits,
+    pub ftp: FtpConfig,
     pub collections: Vec<Collection>,
     /// Where the configuration was read from, for messages.
     pub source: Option<PathBuf>,
@@ -95,6 +96,18 @@ pub struct StatsConfig {
     pub queue_size: usize,
     pub batch_size: usize,
     pub flush: std::time::Duration,
+}
+
+/// The FTP server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FtpConfig {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+    pub passive_ports: std::ops::RangeInclusive<u16>,
+    pub anonymous: bool,
+    /// Certificate chain and key (PEM) for explicit TLS, when configured.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub greeting: String,
 }
 
 /// Rate limits; 0 means none.
@@ -147,11 +160,26 @@ impl Config {
 pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<BTreeMap<&'static str, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ftp: Option<FtpOverride>,
+}
+
+/// `--ftp-listen ADDR`: FTP on, at that address.
+#[derive(Debug, serde::Serialize)]
+pub struct FtpOverride {
+    pub enabled: bool,
+    pub listen: String,
 }
 
 impl Overrides {
     pub fn listen(addr: Option<&str>) -> Self {
-        Self { server: addr.map(|a| BTreeMap::from([("listen", a.to_owned())])) }
+        Self { server: addr.map(|a| BTreeMap::from([("listen", a.to_owned())])), ftp: None }
+    }
+
+    /// `--ftp-listen`: the FTP address (and FTP on).
+    pub fn ftp_listen(mut self, addr: Option<&str>) -> Self {
+        self.ftp = addr.map(|a| FtpOverride { enabled: true, listen: a.to_owned() });
+        self
     }
 }
 
@@ -313,9 +341,49 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
                 b => b,
             },
         },
+        ftp: ftp_config(raw.ftp, base)?,
         collections,
         source: file.map(Path::to_owned),
     })
+}
+
+fn ftp_config(raw: raw::FtpRaw, base: &Path) -> Result<FtpConfig, ConfigError> {
+    let listen: SocketAddr = raw.listen.parse().map_err(|e| invalid("ftp.listen", format!("{e}: {:?}", raw.listen)))?;
+    let passive_ports = match raw.passive_ports.as_deref() {
+        None => 49152..=65535,
+        Some(text) => {
+            let parsed = text
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.trim().parse::<u16>().ok()?, b.trim().parse::<u16>().ok()?)));
+            match parsed {
+                Some((first, last)) if first > 0 && first <= last => first..=last,
+                _ => {
+                    return Err(invalid(
+                        "ftp.passive_ports",
+                        format!("expected \"FIRST-LAST\" with 0 < FIRST <= LAST <= 65535, got {text:?}"),
+                    ));
+                }
+            }
+        }
+    };
+    let tls = match (raw.tls_cert, raw.tls_key) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => {
+            let (cert, key) = (resolve(base, &cert), resolve(base, &key));
+            for (k, path) in [("ftp.tls_cert", &cert), ("ftp.tls_key", &key)] {
+                if !path.is_file() {
+                    return Err(invalid(k, format!("{} is not a readable file", path.display())));
+                }
+            }
+            Some((cert, key))
+        }
+        (Some(_), None) => return Err(invalid("ftp.tls_key", "ftp.tls_cert needs ftp.tls_key")),
+        (None, Some(_)) => return Err(invalid("ftp.tls_cert", "ftp.tls_key needs ftp.tls_cert")),
+    };
+    if raw.greeting.contains(['\r', '\n']) {
+        return Err(invalid("ftp.greeting", "must be one line"));
+    }
+    Ok(FtpConfig { enabled: raw.enabled, listen, passive_ports, anonymous: raw.anonymous, tls, greeting: raw.greeting })
 }
 
 fn auth_config(raw: raw::AuthRaw, base: &Path) -> Result<AuthConfig, ConfigError> {

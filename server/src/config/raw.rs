@@ -15,6 +15,7 @@ pub struct RawConfig {
     pub auth: AuthRaw,
     pub stats: StatsRaw,
     pub limits: LimitsRaw,
+    pub ftp: FtpRaw,
     pub collections: BTreeMap<String, CollectionRaw>,
 }
 
@@ -144,6 +145,40 @@ pub struct LimitsRaw {
     pub anonymous_per_second: u32,
     /// Requests allowed in a burst above the rate (default: one second's worth).
     pub burst: Option<u32>,
+}
+
+/// The FTP server: the archive tree read-only, on its own port.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FtpRaw {
+    /// Serve FTP next to HTTP.
+    pub enabled: bool,
+    /// Address and port of the control connection (port 0: any free port).
+    pub listen: String,
+    /// Ports of passive data connections, `"FIRST-LAST"` (default 49152-65535).
+    pub passive_ports: Option<String>,
+    /// Let `anonymous` (or `ftp`) sign in with any password; they see public collections only.
+    pub anonymous: bool,
+    /// PEM certificate chain for explicit TLS (`AUTH TLS`); needs `tls_key` too.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for explicit TLS.
+    pub tls_key: Option<PathBuf>,
+    /// Text of the 220 greeting.
+    pub greeting: String,
+}
+
+impl Default for FtpRaw {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            listen: "127.0.0.1:2121".into(),
+            passive_ports: None,
+            anonymous: false,
+            tls_cert: None,
+            tls_key: None,
+            greeting: "Iroise FTP: read-only archive".into(),
+        }
+    }
 }
 
 /// Default map style of one variable.

@@ -54,3 +54,33 @@ fn a_missing_config_file_is_an_error() {
     let e = load(Some(Path::new("/nonexistent/iroise.toml")), &Overrides::default()).unwrap_err();
     assert!(e.to_string().contains("/nonexistent/iroise.toml"));
 }
+
+#[test]
+fn ftp_is_off_by_default_and_its_keys_are_validated() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "");
+    let c = load(Some(&p), &Overrides::default()).unwrap();
+    assert!(!c.ftp.enabled && !c.ftp.anonymous && c.ftp.tls.is_none());
+    assert_eq!(c.ftp.listen.to_string(), "127.0.0.1:2121");
+
+    let p = write(d.path(), "[ftp]\nenabled = true\nlisten = \"127.0.0.1:0\"\npassive_ports = \"50000-50010\"\n");
+    let c = load(Some(&p), &Overrides::default()).unwrap();
+    assert!(c.ftp.enabled);
+    assert_eq!(c.ftp.passive_ports, 50000..=50010);
+
+    let c = load(Some(&write(d.path(), "")), &Overrides::default().ftp_listen(Some("127.0.0.1:0"))).unwrap();
+    assert!(c.ftp.enabled, "--ftp-listen turns FTP on");
+    assert_eq!(c.ftp.listen.port(), 0);
+
+    for (text, key) in [
+        ("[ftp]\npassive_ports = \"50010-50000\"\n", "ftp.passive_ports"),
+        ("[ftp]\npassive_ports = \"x\"\n", "ftp.passive_ports"),
+        ("[ftp]\nlisten = \"nowhere\"\n", "ftp.listen"),
+        ("[ftp]\ntls_cert = \"cert.pem\"\n", "ftp.tls_key"),
+        ("[ftp]\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n", "ftp.tls_cert"),
+        ("[ftp]\nanonymus = true\n", "anonymus"),
+    ] {
+        let e = load(Some(&write(d.path(), text)), &Overrides::default()).unwrap_err().to_string();
+        assert!(e.contains(key), "{text:?}: {e}");
+    }
+}

@@ -134,21 +134,6 @@ impl Stats {
         }
     }
 
-    /// Queues a record without a reserved place: for callers that cannot wait. A full queue
-    /// drops it, counted in `/metrics` and logged; prefer [`Stats::reserve`].
-    pub fn submit(&self, event: Event) {
-        if !self.enabled {
-            return;
-        }
-        self.submitted.fetch_add(1, Ordering::Relaxed);
-        if self.tx.try_send(Message::Event(event)).is_err() {
-            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if n.is_power_of_two() {
-                tracing::warn!(dropped = n, "statistics queue full: download records dropped");
-            }
-        }
-    }
-
     /// Writes every record queued so far.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
