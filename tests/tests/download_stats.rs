@@ -57,6 +57,57 @@ fn download(authority: &str, path: &str, auth: Option<&str>, limit: usize) -> us
     got
 }
 
+/// A passive-mode FTP `RETR` of `path` as `user`/`password`, reading at most `limit` bytes
+/// before closing both connections; returns the bytes received.
+fn ftp_download(port: u16, user: &str, password: &str, path: &str, limit: usize) -> usize {
+    use std::io::{BufRead, BufReader};
+    let control = TcpStream::connect(("127.0.0.1", port)).expect("FTP control connection");
+    control.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    let mut reader = BufReader::new(control.try_clone().expect("clone"));
+    let mut writer = control;
+    let mut reply = |expect: &str| -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("an FTP reply");
+            all.push_str(&line);
+            if line.len() >= 4 && line.as_bytes()[3] == b' ' {
+                assert!(line.starts_with(expect), "expected {expect}, got {all:?}");
+                return all;
+            }
+        }
+    };
+    reply("220");
+    for (cmd, expect) in
+        [(format!("USER {user}"), "331"), (format!("PASS {password}"), "230"), ("TYPE I".into(), "200")]
+    {
+        write!(writer, "{cmd}\r\n").expect("command sent");
+        reply(expect);
+    }
+    write!(writer, "PASV\r\n").expect("PASV");
+    let pasv = reply("227");
+    let nums: Vec<u16> = pasv[pasv.find('(').expect("(") + 1..pasv.find(')').expect(")")]
+        .split(',')
+        .map(|n| n.trim().parse().expect("a number"))
+        .collect();
+    let mut data = TcpStream::connect(("127.0.0.1", nums[4] * 256 + nums[5])).expect("FTP data connection");
+    write!(writer, "RETR {path}\r\n").expect("RETR");
+    reply("150");
+    let (mut got, mut buf) = (0, vec![0u8; 64 << 10]);
+    while got < limit {
+        let want = buf.len().min(limit - got);
+        match data.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => panic!("FTP data: {e}"),
+        }
+    }
+    if got < limit {
+        reply("226");
+    }
+    got
+}
+
 fn site() -> (Demo, String) {
     let demo = Demo::prepare();
     add_user(&demo, "alice", None, false);
@@ -71,12 +122,31 @@ fn concurrent_complete_and_broken_downloads_are_recorded_with_the_bytes_sent() {
     let big: Vec<u8> = (0..BIG).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
     std::fs::write(demo.archive_dir().join(BIG_PATH), &big).expect("big file written");
     let (_, alice) = create_token(&demo, "alice");
-    let server = Server::start_with_env(&demo.config, &[("IROISE_STATS__FLUSH_MS", "100")]);
+    let server = Server::start_with_env(
+        &demo.config,
+        &[
+            ("IROISE_STATS__FLUSH_MS", "100"),
+            ("IROISE_FTP__ENABLED", "true"),
+            ("IROISE_FTP__LISTEN", "127.0.0.1:0"),
+            ("IROISE_FTP__PASSIVE_PORTS", "21400-21599"),
+        ],
+    );
     let authority = server.base_url().trim_start_matches("http://").to_owned();
+    let ftp_port = server.ftp_port();
     let path = format!("/files/{BIG_PATH}");
 
-    // Five complete anonymous downloads and three of alice's broken off at 30 %, at once.
+    // Over HTTP, five complete anonymous downloads and three of alice's broken off at 30 %; over
+    // FTP at the same time, two complete downloads and one broken off, all as root.
     let broken_at = BIG * 3 / 10;
+    let ftp: Vec<_> = (0..3)
+        .map(|i| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let limit = if i < 2 { usize::MAX } else { broken_at };
+                (i == 2, ftp_download(ftp_port, "root", &root, &format!("/{BIG_PATH}"), limit))
+            })
+        })
+        .collect();
     let threads: Vec<_> = (0..8)
         .map(|i| {
             let (authority, path, auth) = (authority.clone(), path.clone(), bearer(&alice));
@@ -93,12 +163,17 @@ fn concurrent_complete_and_broken_downloads_are_recorded_with_the_bytes_sent() {
     let complete: usize = results.iter().filter(|(b, _)| !b).map(|(_, n)| n).sum();
     let received_broken: u64 = results.iter().filter(|(b, _)| *b).map(|(_, n)| *n as u64).sum();
     assert_eq!(complete, 5 * BIG, "the complete downloads received the whole file");
+    let ftp: Vec<(bool, usize)> = ftp.into_iter().map(|t| t.join().expect("FTP client thread")).collect();
+    assert_eq!(ftp.iter().filter(|(b, _)| !b).map(|(_, n)| n).sum::<usize>(), 2 * BIG, "complete FTP downloads");
+    let ftp_broken: u64 = ftp.iter().filter(|(b, _)| *b).map(|(_, n)| *n as u64).sum();
 
     // Broken transfers are recorded once the server notices the closed connection.
     let deadline = Instant::now() + Duration::from_secs(30);
     let report = loop {
         let r = stats(&server, &root);
-        if num(tally(&r, "by_protocol", "http"), "requests") >= 8 || Instant::now() > deadline {
+        let done = num(tally(&r, "by_protocol", "http"), "requests") >= 8
+            && num(tally(&r, "by_protocol", "ftp"), "requests") >= 3;
+        if done || Instant::now() > deadline {
             break r;
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -117,6 +192,14 @@ fn concurrent_complete_and_broken_downloads_are_recorded_with_the_bytes_sent() {
         "recorded {recorded_broken} bytes for broken transfers whose clients received {received_broken}"
     );
     assert!(recorded_broken < 3 * BIG as u64 * 3 / 4, "broken transfers were counted as whole files");
+    let ftp_tally = tally(&report, "by_protocol", "ftp");
+    assert_eq!(num(ftp_tally, "requests"), 3, "{report:#}");
+    let ftp_recorded = num(ftp_tally, "bytes") - 2 * BIG as u64;
+    eprintln!("broken FTP transfer: client received {ftp_broken} bytes, the server recorded {ftp_recorded}");
+    assert!(
+        ftp_recorded >= ftp_broken && ftp_recorded <= ftp_broken + (12 << 20),
+        "recorded {ftp_recorded} bytes for a broken FTP transfer whose client received {ftp_broken}"
+    );
 }
 
 #[test]
