@@ -582,7 +582,7 @@ async function showValues(evt) {
   const [lon, lat] = toLonLat(evt.coordinate);
   const lonW = ((((lon + 180) % 360) + 360) % 360) - 180;
   const body = $("#popup-body");
-  body.replaceChildren(el("div", { class: "where" }, `${lat.toFixed(3)}°, ${lonW.toFixed(3)}°`));
+  body.replaceChildren(el("div", { class: "where" }, `lat ${lat.toFixed(3)}°, lon ${lonW.toFixed(3)}°`));
   const rows = el("table", { class: "values" });
   body.append(rows);
   popup.setPosition(evt.coordinate);
