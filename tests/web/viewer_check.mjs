@@ -163,6 +163,19 @@ async function main() {
     }
     step("restyled the swath: viridis, 2 to 18");
 
+    // An automatic range on the grid: one range for every tile, from GetMetadata minmax.
+    if (grid) {
+      await layerRow(tab, grid).locator("input.auto").check();
+      await tab.waitForFunction((n) => window.iroiseViewer.state.layers.find((l) => l.name === n).autoRange, grid, {
+        timeout: TIMEOUT_MS,
+      });
+      await settle(tab);
+      const range = await tab.evaluate((n) => window.iroiseViewer.olLayers[n].getSource().getParams().COLORSCALERANGE, grid);
+      report.gridAutoRange = range;
+      if (!/^-?[\d.e+-]+,-?[\d.e+-]+$/.test(String(range))) problem(`the grid's auto range is not a min,max pair: ${range}`);
+      step(`auto range on ${grid}: ${range}`);
+    }
+
     // Click a point on a pass: a pixel where the swath layer drew something, away from its edges.
     const mapBox = await tab.locator("#map").boundingBox();
     report.map = mapBox;

@@ -418,7 +418,15 @@ function styleControls(l) {
           class: "log",
           checked: l.log,
           onchange: (e) => {
+            // A log scale needs a positive minimum: rather than tiles that all fail, start the
+            // range at a thousandth of its maximum.
+            const r = l.range || l.defaults.range;
+            if (e.target.checked && !l.auto && (!r || r[1] <= 0)) {
+              e.target.checked = false;
+              return status("a log scale needs a positive range: set min and max first");
+            }
             l.log = e.target.checked;
+            if (l.log && !l.auto && r[0] <= 0) l.range = [r[1] / 1000, r[1]];
             apply();
           },
         }),
