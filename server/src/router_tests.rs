@@ -172,5 +172,8 @@ async fn the_viewer_page_loads_its_bundled_script_and_styles_from_the_binary() {
     let (_, _, js) = get(&s, "/assets/viewer.js", &[]).await;
     assert!(String::from_utf8_lossy(&js[..400]).contains("OpenLayers"), "viewer.js has no license banner");
     let (_, _, landing) = get(&s, "/", &[]).await;
-    assert!(String::from_utf8(landing).unwrap().contains("href=\"/viewer\""), "the landing page does not link the viewer");
+    assert!(
+        String::from_utf8(landing).unwrap().contains("href=\"/viewer\""),
+        "the landing page does not link the viewer"
+    );
 }

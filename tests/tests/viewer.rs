@@ -59,7 +59,12 @@ fn the_viewer_shows_a_restyled_swath_window_reads_a_value_and_restores_a_shared_
     let width = (number("width").floor() as u32).min(image.width.saturating_sub(x));
     let height = (number("height").floor() as u32).min(image.height.saturating_sub(y));
     let map = image.crop(x, y, width, height);
-    assert!(map.distinct_colours() >= 16, "the map in {} has {} colours only", shown(&screenshot), map.distinct_colours());
+    assert!(
+        map.distinct_colours() >= 16,
+        "the map in {} has {} colours only",
+        shown(&screenshot),
+        map.distinct_colours()
+    );
 
     // The shared URL restored the same view.
     assert_eq!(report["snapshot"]["layers"], report["restored"]["layers"], "{report:#}");
