@@ -25,6 +25,7 @@ pub fn app(state: AppState) -> Router {
         .merge(protocols::account::router())
         .merge(protocols::assets::router())
         .merge(protocols::api::router())
+        .merge(protocols::viewer::router())
         .merge(protocols::admin::router(state.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), stats::middleware::record))
         .layer(middleware::from_fn_with_state(state.clone(), auth::middleware::resolve))

@@ -152,3 +152,28 @@ async fn metrics_count_requests_by_route() {
     assert!(text.contains("iroise_download_bytes_total{collection=\"sst\"} 1000"), "{text}");
     assert!(text.contains("iroise_catalog_granules{collection=\"sst\"} 1"), "{text}");
 }
+
+#[tokio::test]
+async fn the_viewer_page_loads_its_bundled_script_and_styles_from_the_binary() {
+    let d = tempfile::tempdir().unwrap();
+    let s = state(d.path()).await;
+    let (status, h, body) = get(&s, "/viewer", &[]).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    for asset in ["/assets/viewer.js", "/assets/viewer.css", "/assets/ol.css"] {
+        assert!(html.contains(asset), "{asset} not linked from the viewer page:\n{html}");
+        let (status, h, body) = get(&s, asset, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{asset}");
+        assert!(!body.is_empty(), "{asset}");
+        let ct = h[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(ct.starts_with(if asset.ends_with(".js") { "text/javascript" } else { "text/css" }), "{asset}: {ct}");
+    }
+    let (_, _, js) = get(&s, "/assets/viewer.js", &[]).await;
+    assert!(String::from_utf8_lossy(&js[..400]).contains("OpenLayers"), "viewer.js has no license banner");
+    let (_, _, landing) = get(&s, "/", &[]).await;
+    assert!(
+        String::from_utf8(landing).unwrap().contains("href=\"/viewer\""),
+        "the landing page does not link the viewer"
+    );
+}

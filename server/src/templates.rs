@@ -11,6 +11,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin.html", include_str!("../../templates/admin.html")),
     ("access.html", include_str!("../../templates/access.html")),
     ("stats.html", include_str!("../../templates/stats.html")),
+    ("viewer.html", include_str!("../../templates/viewer.html")),
 ];
 
 pub struct Templates {

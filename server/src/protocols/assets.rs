@@ -1,5 +1,6 @@
 //! Static assets embedded in the binary at build time (`server/assets/`): front-end libraries
-//! from npm, vendored by `scripts/vendor-assets.sh`. No CDN at run time.
+//! from npm, and the viewer bundled with OpenLayers, both made by `scripts/vendor-assets.sh`.
+//! No CDN at run time.
 
 use axum::{
     Router,
@@ -15,6 +16,10 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("uPlot.iife.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/uPlot.iife.min.js")),
     ("uPlot.min.css", "text/css; charset=utf-8", include_bytes!("../../assets/vendor/uPlot.min.css")),
     ("stats.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/stats.js")),
+    ("viewer.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/viewer.js")),
+    ("viewer.css", "text/css; charset=utf-8", include_bytes!("../../assets/viewer.css")),
+    ("ol.css", "text/css; charset=utf-8", include_bytes!("../../assets/vendor/ol.css")),
+    ("ol.LICENSE.md", "text/markdown; charset=utf-8", include_bytes!("../../assets/vendor/ol.LICENSE.md")),
 ];
 
 pub fn router() -> Router<AppState> {

@@ -11,5 +11,6 @@ pub mod landing;
 pub mod ncss;
 pub mod opendap;
 pub mod tiles;
+pub mod viewer;
 pub mod wms;
 pub mod wmts;

@@ -94,6 +94,7 @@ pub async fn get_feature_info(
                     "properties": {
                         "layer": m.layer.name, "value": value, "units": units, "time": time,
                         "granule": granule.name, "granule_id": granule.id, "granule_version": granule.version,
+                        "granule_key": granule.key,
                     }
                 }]
             })
