@@ -13,6 +13,7 @@
 pub mod classic;
 pub mod discover;
 pub mod error;
+pub mod harvest;
 pub mod harmonise;
 pub mod inspect;
 pub mod progress;

@@ -45,6 +45,12 @@ impl SqliteCatalog {
     pub async fn open(path: &Path) -> Result<Self> {
         Self::connect(&format!("sqlite://{}", path.display())).await
     }
+
+    /// The connection pool, for the other tables of the same database (harvest state,
+    /// anomalies).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
