@@ -19,6 +19,7 @@ pub fn app(state: AppState) -> Router {
         .merge(protocols::tiles::router())
         .merge(protocols::opendap::router())
         .merge(protocols::ncss::router())
+        .merge(protocols::anomalies::router())
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(middleware::from_fn(error::log_server_errors))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, timeout))

@@ -19,18 +19,22 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub maps: Arc<Maps>,
     pub dap: Arc<crate::protocols::opendap::DapCache>,
+    /// Harvest runs, their state and anomalies (`/admin/anomalies`).
+    pub harvest: Arc<iroise_ingest::harvest::Harvester>,
 }
 
 impl AppState {
     /// Opens the archive and the catalog named by the configuration.
     pub async fn open(config: Config) -> anyhow::Result<Self> {
-        let storage = LocalStorage::open(&config.archive_root)?;
+        let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(&config.archive_root)?);
         let catalog = SqliteCatalog::connect(&config.catalog_url).await?;
+        let harvest = Arc::new(crate::commands::harvest::harvester(&config, storage.clone(), &catalog));
         Ok(Self {
+            harvest,
             maps: Arc::new(Maps::new(&config)),
             dap: Arc::new(crate::protocols::opendap::DapCache::new()),
             config: Arc::new(config),
-            storage: Arc::new(storage),
+            storage,
             catalog: Arc::new(catalog),
             templates: Arc::new(Templates::new()?),
             metrics: Arc::new(Metrics::new()),

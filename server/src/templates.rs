@@ -8,6 +8,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("landing.html", include_str!("../../templates/landing.html")),
     ("catalog.html", include_str!("../../templates/catalog.html")),
     ("listing.html", include_str!("../../templates/listing.html")),
+    ("anomalies.html", include_str!("../../templates/anomalies.html")),
 ];
 
 pub struct Templates {

@@ -80,10 +80,12 @@ impl Harvester {
             return report;
         }
 
-        let before = counter.get();
-        let (t2, f2, s2, c2) = (t.clone(), file.clone(), source.clone(), counter.clone());
+        // This file's bytes, then added to the run's total (downloads run side by side).
+        let mine = Arc::new(Counter::default());
+        let (t2, f2, s2, c2) = (t.clone(), file.clone(), source.clone(), mine.clone());
         let downloaded = tokio::task::spawn_blocking(move || fetch::download(&s2, t2.as_ref(), &f2, observed, &c2)).await;
-        report.bytes = counter.get().saturating_sub(before);
+        report.bytes = mine.get();
+        counter.add(report.bytes);
         let d = match downloaded {
             Ok(Ok(d)) => d,
             Ok(Err((e, attempts))) => return self.fetch_failed(source, &file, e, attempts, started, report, observed).await,

@@ -13,6 +13,8 @@ pub struct RawConfig {
     pub maps: MapsRaw,
     pub opendap: OpendapRaw,
     pub collections: BTreeMap<String, CollectionRaw>,
+    /// `[[harvest]]` sources (see `harvest.rs`).
+    pub harvest: Vec<iroise_ingest::harvest::RawSource>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! One module per protocol, each exposing `fn router() -> Router<AppState>`. Protocols never call
 //! each other; they share the archive, the catalog and the server's `error` and `extract`.
 
+pub mod anomalies;
 pub mod catalog;
 pub mod files;
 pub mod landing;
