@@ -18,6 +18,8 @@
 //!   `ServiceExceptionReport` parsing.
 //! - [`opendap`] has what the OPeNDAP tests share: DAP URLs of demo granules, hyperslabs,
 //!   local values read with netCDF4, `ncdump` output, DAP2 error bodies and XDR decoding.
+//! - [`harvest`] has what the harvest tests share: producer trees, the local FTP/HTTP/OpenSearch
+//!   servers they harvest from (Python, from `tests/python/`), and data dirs with `[[harvest]]`.
 //! - [`web`] runs the Node scripts in `tests/web/` (playwright-core driving Debian's Chromium).
 //!
 //! Missing tools are failures with a clear message, never silent skips.
@@ -30,6 +32,7 @@
 //! The samples cache under `tests/.cache/` is regenerated whenever the binary changes.
 
 pub mod demo;
+pub mod harvest;
 pub mod http;
 pub mod iroise;
 pub mod maps;

@@ -266,8 +266,20 @@ fn prepare(source: &Source, t: &dyn Transport, file: &RemoteFile, part: &std::pa
     }
     let unpack_dir = part.with_extension("d");
     let _ = std::fs::remove_dir_all(&unpack_dir);
+    let result = unpack_and_spool(source, file, part, &unpack_dir);
+    // Whatever happened, no member is left half-way.
+    let _ = std::fs::remove_dir_all(&unpack_dir);
+    result
+}
+
+fn unpack_and_spool(
+    source: &Source,
+    file: &RemoteFile,
+    part: &std::path::Path,
+    unpack_dir: &std::path::Path,
+) -> Result<Vec<(String, PathBuf)>, Refused> {
     let outputs = if source.decompress && decompress::is_packed(&file.name) {
-        decompress::unpack(part, &file.name, &unpack_dir, source.members.as_ref()).map_err(Refused::Other)?
+        decompress::unpack(part, &file.name, unpack_dir, source.members.as_ref()).map_err(Refused::Other)?
     } else {
         vec![(file.name.clone(), part.to_owned())]
     };
@@ -288,6 +300,5 @@ fn prepare(source: &Source, t: &dyn Transport, file: &RemoteFile, part: &std::pa
         std::fs::rename(&path, &to).map_err(|e| Refused::Other(format!("cannot move {name} into the spool: {e}")))?;
         spooled.push((name, to));
     }
-    let _ = std::fs::remove_dir_all(&unpack_dir);
     Ok(spooled)
 }
