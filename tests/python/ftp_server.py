@@ -12,9 +12,10 @@ import argparse
 import json
 import os
 import sys
+import time
 
 from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
+from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.servers import FTPServer
 
 
@@ -50,9 +51,22 @@ def main():
 
     Handler.authorizer = auth
     Handler.passive_ports = None
+    # Failed logins answer at once (the default waits 3 s).
+    Handler.auth_failed_timeout = 0.05
     if args.rate:
-        class Slow(ThrottledDTPHandler):
-            write_limit = args.rate
+        # A steady rate from the first byte (pyftpdlib's ThrottledDTPHandler lets the first
+        # second's worth go at full speed). Sleeping blocks the whole server: fine for tests.
+        class Slow(DTPHandler):
+            ac_out_buffer_size = 16384
+
+            def use_sendfile(self):
+                return False
+
+            def send(self, data):
+                sent = super().send(data[:16384])
+                time.sleep(sent / args.rate)
+                return sent
+
         Handler.dtp_handler = Slow
 
     server = FTPServer(("127.0.0.1", 0), Handler)
