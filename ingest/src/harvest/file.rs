@@ -142,6 +142,7 @@ impl Harvester {
         report: &mut FileReport,
     ) -> FileOutcome {
         let mut outcome = FileOutcome::Unchanged;
+        let _one_at_a_time = self.ingest_lock.lock().await;
         for (_, path) in spooled {
             match self.ingestor.ingest_file(path, Some(&source.collection)).await {
                 Ok(r) => match r.outcome {

@@ -91,6 +91,10 @@ pub struct Harvester {
     pub leases: Leases,
     pub lease_ttl: Duration,
     running: Mutex<HashSet<String>>,
+    /// Ingestion one file at a time: downloads overlap, but harmonisation goes through netCDF's
+    /// process-wide lock anyway, and concurrent catalog writers would meet SQLite's
+    /// busy-on-upgrade error.
+    pub(super) ingest_lock: tokio::sync::Mutex<()>,
 }
 
 /// Removes a source from the running set when a run ends, however it ends.
@@ -112,6 +116,7 @@ impl Harvester {
             leases: Leases::new(pool),
             lease_ttl: Duration::from_secs(120),
             running: Mutex::new(HashSet::new()),
+            ingest_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -220,6 +225,7 @@ impl Harvester {
                 continue;
             }
             let path = entry.path();
+            let _one_at_a_time = self.ingest_lock.lock().await;
             match self.ingestor.ingest_file(&path, Some(&source.collection)).await {
                 Ok(r) if r.outcome != Outcome::Quarantined => {
                     let _ = tokio::fs::remove_file(&path).await;
