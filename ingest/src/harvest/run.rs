@@ -164,6 +164,7 @@ impl Harvester {
 
     async fn run_locked(&self, source: &Source, node: &str) -> Result<RunReport, HarvestError> {
         let started = Instant::now();
+        tracing::info!(node, "harvest run started");
         let mut report = RunReport { source: source.name.clone(), started_at: Utc::now(), ..Default::default() };
         let run_id = self.state.start_run(&source.name, node).await?;
         if source.ingest {
@@ -247,7 +248,8 @@ impl Harvester {
             Some(t) => t,
             None => self.state.first_run(&source.name).await?.unwrap_or(now),
         };
-        if now - last > every && !self.anomalies.open_since(kind::SILENT_SOURCE, &source.name, now - every).await? {
+        // One anomaly per silence: none while one recorded since the last new file is still open.
+        if now - last > every && !self.anomalies.open_since(kind::SILENT_SOURCE, &source.name, last).await? {
             let hours = (now - last).num_minutes() as f64 / 60.0;
             let summary = format!("source {} yielded no new file for {hours:.1} h (expected every {:.1} h)", source.name, every.num_minutes() as f64 / 60.0);
             let details = json!({ "last_new_file": last, "expected_every_s": every.num_seconds() });
