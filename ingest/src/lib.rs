@@ -13,8 +13,8 @@
 pub mod classic;
 pub mod discover;
 pub mod error;
-pub mod harvest;
 pub mod harmonise;
+pub mod harvest;
 pub mod inspect;
 pub mod progress;
 pub mod qc;

@@ -51,7 +51,8 @@ async fn state(dir: &std::path::Path) -> AppState {
         })
         .await
         .unwrap();
-    let storage: Arc<dyn iroise_archive::storage::Storage> = Arc::new(LocalStorage::open(&config.archive_root).unwrap());
+    let storage: Arc<dyn iroise_archive::storage::Storage> =
+        Arc::new(LocalStorage::open(&config.archive_root).unwrap());
     let harvest = Arc::new(crate::commands::harvest::harvester(&config, storage.clone(), &catalog));
     AppState {
         harvest,
@@ -216,5 +217,9 @@ async fn anomalies_are_listed_as_html_and_json_and_acknowledged_by_post() {
     let (status, _, body) = post(&s, &format!("/admin/anomalies/{id}/retry"), "application/json").await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!((doc["source"].as_str(), doc["run_started"].as_bool()), (Some("src"), Some(false)), "an unknown source is not run");
+    assert_eq!(
+        (doc["source"].as_str(), doc["run_started"].as_bool()),
+        (Some("src"), Some(false)),
+        "an unknown source is not run"
+    );
 }

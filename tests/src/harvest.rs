@@ -145,11 +145,7 @@ impl PyServer {
 
     /// The JSON lines of the server's log so far.
     pub fn log_lines(&self) -> Vec<Value> {
-        fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
+        fs::read_to_string(&self.log).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
     }
 
     /// The server's stderr so far (http.server's access log).
@@ -177,7 +173,8 @@ impl HarvestDir {
         let dir = crate::temp_dir("iroise-harvest-");
         let config = dir.path().join("iroise.toml");
         let demo = Demo { dir, config };
-        let mut text = fs::read_to_string(workspace_root().join("server/src/commands/demo.toml")).expect("demo.toml readable");
+        let mut text =
+            fs::read_to_string(workspace_root().join("server/src/commands/demo.toml")).expect("demo.toml readable");
         text.push('\n');
         text.push_str(harvest_toml);
         fs::write(&demo.config, text).expect("config written");

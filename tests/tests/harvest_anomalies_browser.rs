@@ -50,9 +50,15 @@ days = 1
         "anomalies_check.mjs",
         &[server.base_url(), &rejected.to_string(), &mismatch.to_string(), &screenshot.to_string_lossy()],
     );
-    let page: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("anomalies_check.mjs printed no JSON ({e}):\n{}\n{}", describe(&output), server.logs()));
-    assert!(output.status.success(), "anomalies_check.mjs failed:\n{}\n--- server log ---\n{}", describe(&output), server.logs());
+    let page: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("anomalies_check.mjs printed no JSON ({e}):\n{}\n{}", describe(&output), server.logs())
+    });
+    assert!(
+        output.status.success(),
+        "anomalies_check.mjs failed:\n{}\n--- server log ---\n{}",
+        describe(&output),
+        server.logs()
+    );
 
     let rows = page["rows"].as_array().expect("rows");
     assert!(rows.len() >= 2, "{page:#}");

@@ -62,7 +62,9 @@ retry_base_ms = 50
         "{anomalies:#?}"
     );
     assert!(
-        anomalies.iter().any(|a| a["kind"] == "rejected" && a["summary"].as_str().is_some_and(|r| r.contains("damaged"))),
+        anomalies
+            .iter()
+            .any(|a| a["kind"] == "rejected" && a["summary"].as_str().is_some_and(|r| r.contains("damaged"))),
         "{anomalies:#?}"
     );
 

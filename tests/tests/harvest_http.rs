@@ -75,7 +75,8 @@ retry_base_ms = 50
     assert_eq!(quarantined["collection"], "scat-l2-wind");
     assert!(damaged["details"]["duration_ms"].is_u64(), "details carry the duration: {damaged:#}");
 
-    let spooled: Vec<_> = all_files(&dir.spool()).into_iter().filter(|p| !p.to_string_lossy().contains("/.partial/")).collect();
+    let spooled: Vec<_> =
+        all_files(&dir.spool()).into_iter().filter(|p| !p.to_string_lossy().contains("/.partial/")).collect();
     assert!(spooled.is_empty(), "nothing left in the spool: {spooled:?}");
     let partials = all_files(&dir.spool().join("scat-http/.partial"));
     assert!(partials.is_empty(), "no partial file left: {partials:?}");

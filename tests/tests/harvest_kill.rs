@@ -25,7 +25,8 @@ fn sigkill_mid_transfer_leaves_no_partial_file_and_the_rerun_resumes_with_rest()
     let server = PyServer::start("ftp_server.py", root, &["--rate", "500000"]);
     let netrc = temp_dir("iroise-netrc-");
     let netrc_path = netrc.path().join("netrc");
-    std::fs::write(&netrc_path, "machine 127.0.0.1\n  login anonymous\n  password iroise@example.org\n").expect("netrc");
+    std::fs::write(&netrc_path, "machine 127.0.0.1\n  login anonymous\n  password iroise@example.org\n")
+        .expect("netrc");
     let dir = HarvestDir::new(&format!(
         r#"
 [[harvest]]
@@ -75,7 +76,10 @@ netrc = "{netrc}"
         std::thread::sleep(Duration::from_millis(20));
     };
     let spool_files: Vec<_> = all_files(&dir.spool()).into_iter().filter(|p| !p.starts_with(&partial_dir)).collect();
-    assert!(spool_files.iter().all(|p| p.extension().is_some_and(|e| e == "nc")), "only complete files in the spool: {spool_files:?}");
+    assert!(
+        spool_files.iter().all(|p| p.extension().is_some_and(|e| e == "nc")),
+        "only complete files in the spool: {spool_files:?}"
+    );
     let archived = all_files(&dir.demo.archive_dir());
     assert!(archived.iter().all(|p| !p.to_string_lossy().contains(".part")), "{archived:?}");
 
@@ -98,7 +102,10 @@ netrc = "{netrc}"
     let resumed: Vec<_> = log.iter().filter(|l| l["rest"].as_u64().unwrap_or(0) > 0).collect();
     assert_eq!(resumed.len(), 1, "exactly one RETR resumed with REST: {log:#?}");
     let rest = resumed[0]["rest"].as_u64().expect("rest");
-    assert!(rest >= killed_at.min(150_000), "REST {rest} picks up the partial file (was {killed_at} bytes at the kill)");
+    assert!(
+        rest >= killed_at.min(150_000),
+        "REST {rest} picks up the partial file (was {killed_at} bytes at the kill)"
+    );
     let path = resumed[0]["path"].as_str().expect("path");
     assert_eq!(resumed[0]["bytes"].as_u64(), Some(sizes[path] - rest), "only the rest was sent: {log:#?}");
     for (p, size) in &sizes {

@@ -34,7 +34,8 @@ fn atom_and_geojson_searches_are_paged_and_entry_checksums_are_verified() {
     let wrong = format!("{}.gz", file_name(&s[3]));
     let server = PyServer::start("harvest_server.py", root, &["--wrong-checksum", &wrong, "--page-size", "2"]);
     let base = server.url("http");
-    let atom = format!("{base}opensearch/atom?parentIdentifier=scat&startDate={{start}}&completionDate={{end}}&count=2");
+    let atom =
+        format!("{base}opensearch/atom?parentIdentifier=scat&startDate={{start}}&completionDate={{end}}&count=2");
     let geojson = format!("{base}opensearch/geojson?parentIdentifier=scat&startDate={{start}}&completionDate={{end}}");
     let dir = HarvestDir::new(&(source("scat-atom", &atom) + &source("scat-geojson", &geojson)));
 
@@ -63,7 +64,11 @@ fn atom_and_geojson_searches_are_paged_and_entry_checksums_are_verified() {
     let (_, report) = dir.run("scat-geojson");
     assert_eq!(n(&report, "listed"), 5, "{report:#}");
     assert_eq!((n(&report, "unchanged"), n(&report, "rejected")), (4, 1), "{report:#}");
-    let pages = server.log_lines().iter().filter(|l| l["path"].as_str().is_some_and(|p| p.starts_with("/opensearch/geojson"))).count();
+    let pages = server
+        .log_lines()
+        .iter()
+        .filter(|l| l["path"].as_str().is_some_and(|p| p.starts_with("/opensearch/geojson")))
+        .count();
     assert_eq!(pages, 3);
 
     let (_, again) = dir.run("scat-atom");

@@ -31,7 +31,14 @@ fn a_broken_transfer_resumes_with_range_and_a_file_appearing_mid_run_is_fetched_
     let server = PyServer::start(
         "harvest_server.py",
         root,
-        &["--break", &format!("{big}:{cut}"), "--appear", &format!("incoming/{late}:20261102/{late}"), "--rate", "8000000"],
+        &[
+            "--break",
+            &format!("{big}:{cut}"),
+            "--appear",
+            &format!("incoming/{late}:20261102/{late}"),
+            "--rate",
+            "8000000",
+        ],
     );
     let dir = HarvestDir::new(&format!(
         r#"

@@ -57,8 +57,13 @@ expect_every_hours = 0.0003
     // The server holds the lease: a one-off run from the CLI is refused, with a warning.
     let output = dir.demo.run(["harvest", "run", "slow", "--json"]);
     assert!(output.status.success(), "{}", describe(&output));
-    let skipped: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(&output)));
-    assert!(skipped["skipped"].as_str().is_some_and(|s| s.contains("is already running")), "{skipped:#}\n{}", describe(&output));
+    let skipped: Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", describe(&output)));
+    assert!(
+        skipped["skipped"].as_str().is_some_and(|s| s.contains("is already running")),
+        "{skipped:#}\n{}",
+        describe(&output)
+    );
     assert!(String::from_utf8_lossy(&output.stderr).contains("is already running"), "{}", describe(&output));
 
     wait_for("a scheduled time that finds `slow` still running", &server, || {
@@ -67,7 +72,8 @@ expect_every_hours = 0.0003
     wait_for("both files in the catalog", &server, || dir.granule_names().len() == 2);
     wait_for("an overrun and a silent-source anomaly", &server, || {
         let a = dir.anomalies();
-        a.iter().any(|a| a["kind"] == "overrun" && a["source"] == "slow") && a.iter().any(|a| a["kind"] == "silent_source" && a["source"] == "quiet")
+        a.iter().any(|a| a["kind"] == "overrun" && a["source"] == "slow")
+            && a.iter().any(|a| a["kind"] == "silent_source" && a["source"] == "quiet")
     });
     let anomalies = dir.anomalies();
     let overrun = anomalies.iter().find(|a| a["kind"] == "overrun").expect("overrun");

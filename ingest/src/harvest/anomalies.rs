@@ -136,8 +136,14 @@ impl AnomalyStore {
     }
 
     pub async fn record(&self, a: &NewAnomaly) -> sqlx::Result<i64> {
-        tracing::warn!(level = a.level.as_str(), kind = a.kind, source = a.source.as_deref().unwrap_or(""),
-            reference = a.reference.as_deref().unwrap_or(""), "anomaly: {}", a.summary);
+        tracing::warn!(
+            level = a.level.as_str(),
+            kind = a.kind,
+            source = a.source.as_deref().unwrap_or(""),
+            reference = a.reference.as_deref().unwrap_or(""),
+            "anomaly: {}",
+            a.summary
+        );
         sqlx::query_scalar(
             "INSERT INTO anomalies (at, level, kind, source, collection, summary, reference, details)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -208,7 +214,13 @@ impl AnomalyStore {
     }
 
     pub async fn get(&self, id: i64) -> sqlx::Result<Option<Anomaly>> {
-        sqlx::query("SELECT * FROM anomalies WHERE id = ?").bind(id).fetch_optional(&self.pool).await?.as_ref().map(row).transpose()
+        sqlx::query("SELECT * FROM anomalies WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(row)
+            .transpose()
     }
 
     /// Acknowledges an anomaly; `false` when there is no such anomaly.

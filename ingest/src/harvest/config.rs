@@ -199,8 +199,7 @@ fn date(key: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
 impl RawSource {
     /// Validates this source; `default_spool` is the spool folder of all sources.
     pub fn validate(self, default_spool: &std::path::Path) -> Result<Source, Invalid> {
-        if self.name.is_empty()
-            || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        if self.name.is_empty() || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         {
             return Err(invalid("name", format!("letters, digits, '-', '_' and '.' only, got {:?}", self.name)));
         }
@@ -215,8 +214,12 @@ impl RawSource {
             return Err(invalid("url", format!("{:?} does not suit protocol {}", self.url, self.protocol.as_str())));
         }
         let filename = regex::Regex::new(&self.filename).map_err(|e| invalid("filename", e.to_string()))?;
-        let members =
-            self.members.as_deref().map(regex::Regex::new).transpose().map_err(|e| invalid("members", e.to_string()))?;
+        let members = self
+            .members
+            .as_deref()
+            .map(regex::Regex::new)
+            .transpose()
+            .map_err(|e| invalid("members", e.to_string()))?;
         let path = PathPattern::new(&self.path).map_err(|e| invalid("path", e))?;
         let window = match (&self.start, self.days) {
             (Some(_), Some(_)) => return Err(invalid("days", "give either `days` or `start`, not both")),
@@ -297,9 +300,7 @@ mod tests {
     use super::*;
 
     fn raw(extra: &str) -> Result<Source, Invalid> {
-        let text = format!(
-            "name = \"s\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"c\"\n{extra}"
-        );
+        let text = format!("name = \"s\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"c\"\n{extra}");
         let raw: RawSource = toml_like(&text);
         raw.validate(std::path::Path::new("/spool"))
     }

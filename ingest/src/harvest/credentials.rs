@@ -56,7 +56,9 @@ pub fn from_netrc(text: &str, host: &str) -> Option<Credentials> {
     let mut tokens = text.split_whitespace();
     while let Some(t) = tokens.next() {
         match t {
-            "machine" => blocks.push((Some(tokens.next().unwrap_or_default().to_owned()), String::new(), String::new())),
+            "machine" => {
+                blocks.push((Some(tokens.next().unwrap_or_default().to_owned()), String::new(), String::new()))
+            }
             "default" => blocks.push((None, String::new(), String::new())),
             "login" | "password" | "account" => {
                 let v = tokens.next().unwrap_or_default().to_owned();
@@ -76,11 +78,7 @@ pub fn from_netrc(text: &str, host: &str) -> Option<Credentials> {
         }
     }
     let pick = |b: &(Option<String>, String, String)| Credentials { user: b.1.clone(), password: b.2.clone() };
-    blocks
-        .iter()
-        .find(|b| b.0.as_deref() == Some(host))
-        .or_else(|| blocks.iter().find(|b| b.0.is_none()))
-        .map(pick)
+    blocks.iter().find(|b| b.0.as_deref() == Some(host)).or_else(|| blocks.iter().find(|b| b.0.is_none())).map(pick)
 }
 
 #[cfg(test)]

@@ -96,7 +96,8 @@ pub fn unpack(
                 if !entry.header().entry_type().is_file() {
                     continue;
                 }
-                let p = entry.path().map_err(|e| format!("{name}: bad member name: {e}"))?.to_string_lossy().into_owned();
+                let p =
+                    entry.path().map_err(|e| format!("{name}: bad member name: {e}"))?.to_string_lossy().into_owned();
                 let Some(m) = member_name(&p).filter(|m| wanted(m)) else { continue };
                 let to = out_dir.join(&m);
                 copy_out(entry, &to, &format!("member {p} of {name}"))?;

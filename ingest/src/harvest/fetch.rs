@@ -95,14 +95,22 @@ pub fn download(
     let part = partial_path(source, file);
     let io = |what: &'static str, e| (FetchError::Io { what, path: part.clone(), source: e }, 0);
     std::fs::create_dir_all(partial_dir(source)).map_err(|e| io("creating", e))?;
-    let meta = PartialMeta { url: file.url.clone(), size: expected.size, mtime: expected.mtime.map(|t| t.timestamp_millis()) };
+    let meta =
+        PartialMeta { url: file.url.clone(), size: expected.size, mtime: expected.mtime.map(|t| t.timestamp_millis()) };
     let old: Option<PartialMeta> = std::fs::read(meta_path(&part)).ok().and_then(|b| serde_json::from_slice(&b).ok());
     if old.as_ref() != Some(&meta) {
         discard(&part);
         let text = serde_json::to_vec(&meta).unwrap_or_default();
         std::fs::write(meta_path(&part), text).map_err(|e| io("writing", e))?;
     }
-    let mut out = OpenOptions::new().create(true).append(false).write(true).read(true).truncate(false).open(&part).map_err(|e| io("creating", e))?;
+    let mut out = OpenOptions::new()
+        .create(true)
+        .append(false)
+        .write(true)
+        .read(true)
+        .truncate(false)
+        .open(&part)
+        .map_err(|e| io("creating", e))?;
     let first_offset = out.metadata().map(|m| m.len()).unwrap_or(0);
     let (result, attempts) = with_retries(source, || {
         let offset = out.metadata().map(|m| m.len()).unwrap_or(0);

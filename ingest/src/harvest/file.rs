@@ -83,19 +83,23 @@ impl Harvester {
         // This file's bytes, then added to the run's total (downloads run side by side).
         let mine = Arc::new(Counter::default());
         let (t2, f2, s2, c2) = (t.clone(), file.clone(), source.clone(), mine.clone());
-        let downloaded = tokio::task::spawn_blocking(move || fetch::download(&s2, t2.as_ref(), &f2, observed, &c2)).await;
+        let downloaded =
+            tokio::task::spawn_blocking(move || fetch::download(&s2, t2.as_ref(), &f2, observed, &c2)).await;
         report.bytes = mine.get();
         counter.add(report.bytes);
         let d = match downloaded {
             Ok(Ok(d)) => d,
-            Ok(Err((e, attempts))) => return self.fetch_failed(source, &file, e, attempts, started, report, observed).await,
+            Ok(Err((e, attempts))) => {
+                return self.fetch_failed(source, &file, e, attempts, started, report, observed).await;
+            }
             Err(e) => return self.fetch_failed(source, &file, join_error(e), 1, started, report, observed).await,
         };
         report.resumed_from = d.resumed_from;
         report.attempts = d.attempts;
         // Without a listing's values, record what the transfer itself said: it is what HEAD
         // will say next time.
-        let (size, mtime) = if from_listing { (observed.size, observed.mtime) } else { (d.fetched.stat.size, d.fetched.stat.mtime) };
+        let (size, mtime) =
+            if from_listing { (observed.size, observed.mtime) } else { (d.fetched.stat.size, d.fetched.stat.mtime) };
 
         let (t2, f2, s2, part) = (t.clone(), file.clone(), source.clone(), d.part.clone());
         let prepared = tokio::task::spawn_blocking(move || prepare(&s2, t2.as_ref(), &f2, &part)).await;
@@ -157,7 +161,9 @@ impl Harvester {
                     }
                     Outcome::Quarantined => {
                         let details = json!({ "url": file.url });
-                        if let Err(e) = self.anomalies.attach_quarantine(&r.source, &source.name, &file.url, &details).await {
+                        if let Err(e) =
+                            self.anomalies.attach_quarantine(&r.source, &source.name, &file.url, &details).await
+                        {
                             tracing::error!(error = %e, "cannot attach the quarantine anomaly to its source");
                         }
                         report.reason = r.reason.clone();
@@ -196,7 +202,16 @@ impl Harvester {
         });
         let summary = format!("{}: fetch failed after {attempts} attempt(s): {e}", file.name);
         self.anomaly(source, Level::Error, kind::FETCH_FAILED, summary, &file.url, details).await;
-        self.record(source, file, observed.size, observed.mtime, FileOutcome::Failed, Some(&e.to_string()), report.bytes).await;
+        self.record(
+            source,
+            file,
+            observed.size,
+            observed.mtime,
+            FileOutcome::Failed,
+            Some(&e.to_string()),
+            report.bytes,
+        )
+        .await;
         report.outcome = Some(FileOutcome::Failed);
         report.attempts = attempts;
         report.reason = Some(e.to_string());
@@ -249,7 +264,12 @@ fn join_error(e: tokio::task::JoinError) -> FetchError {
 
 /// Checksum, unpacking, size check and rename of a complete download, then the move into the
 /// spool. Returns the spooled files with their names.
-fn prepare(source: &Source, t: &dyn Transport, file: &RemoteFile, part: &std::path::Path) -> Result<Vec<(String, PathBuf)>, Refused> {
+fn prepare(
+    source: &Source,
+    t: &dyn Transport,
+    file: &RemoteFile,
+    part: &std::path::Path,
+) -> Result<Vec<(String, PathBuf)>, Refused> {
     let expected: Option<Checksum> = match (&file.checksum, &file.sidecar, source.checksum) {
         (_, _, ChecksumMode::None) => None,
         (Some(c), _, _) => Some(c.clone()),
@@ -257,9 +277,14 @@ fn prepare(source: &Source, t: &dyn Transport, file: &RemoteFile, part: &std::pa
             let (text, _) = fetch::with_retries(source, || t.get_text(url));
             let text = text.map_err(|e| Refused::Other(format!("cannot fetch checksum file {url}: {e}")))?;
             let text = text.ok_or_else(|| Refused::Other(format!("checksum file {url} is gone")))?;
-            Some(Checksum::from_sidecar(&text, *algo).ok_or_else(|| Refused::Checksum(format!("checksum file {url} holds no {algo:?} checksum")))?)
+            Some(
+                Checksum::from_sidecar(&text, *algo)
+                    .ok_or_else(|| Refused::Checksum(format!("checksum file {url} holds no {algo:?} checksum")))?,
+            )
         }
-        (None, None, ChecksumMode::Required) => return Err(Refused::Checksum("no checksum to verify (checksum = \"required\")".into())),
+        (None, None, ChecksumMode::Required) => {
+            return Err(Refused::Checksum("no checksum to verify (checksum = \"required\")".into()));
+        }
         (None, None, ChecksumMode::Auto) => None,
     };
     if let Some(c) = &expected {
@@ -284,7 +309,8 @@ fn unpack_and_spool(
     } else {
         vec![(file.name.clone(), part.to_owned())]
     };
-    std::fs::create_dir_all(&source.spool).map_err(|e| Refused::Other(format!("cannot create the spool {}: {e}", source.spool.display())))?;
+    std::fs::create_dir_all(&source.spool)
+        .map_err(|e| Refused::Other(format!("cannot create the spool {}: {e}", source.spool.display())))?;
     let mut spooled = Vec::new();
     for (name, path) in outputs {
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

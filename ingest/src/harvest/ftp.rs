@@ -28,7 +28,8 @@ pub struct FtpTransport {
 
 /// Host, port and decoded path of an `ftp://` URL.
 fn split(url: &str) -> Result<(String, u16, String), FetchError> {
-    let u = url::Url::parse(url).map_err(|e| FetchError::Parse { what: format!("URL {url}"), reason: e.to_string() })?;
+    let u =
+        url::Url::parse(url).map_err(|e| FetchError::Parse { what: format!("URL {url}"), reason: e.to_string() })?;
     let host = u.host_str().unwrap_or_default().to_owned();
     let path = percent_encoding::percent_decode_str(u.path()).decode_utf8_lossy().into_owned();
     Ok((host, u.port().unwrap_or(21), path))
@@ -69,7 +70,15 @@ fn parse_mlsd(folder_url: &str, line: &str) -> Option<Entry> {
     for fact in facts.split(';').filter(|f| !f.is_empty()) {
         let (k, v) = fact.split_once('=')?;
         match k.to_ascii_lowercase().as_str() {
-            "type" => kind = if v.eq_ignore_ascii_case("dir") { "dir" } else if v.eq_ignore_ascii_case("file") { "file" } else { "" },
+            "type" => {
+                kind = if v.eq_ignore_ascii_case("dir") {
+                    "dir"
+                } else if v.eq_ignore_ascii_case("file") {
+                    "file"
+                } else {
+                    ""
+                }
+            }
             "size" => size = v.parse().ok(),
             "modify" => mtime = parse_mdtm(v),
             _ => {}
@@ -115,10 +124,7 @@ impl Transport for FtpTransport {
                     .map(|n| n.rsplit('/').next().unwrap_or_default().to_owned())
                     .filter(|n| !n.is_empty())
                     .map(|name| Entry {
-                        url: format!(
-                            "{folder_url}{}",
-                            percent_encoding::utf8_percent_encode(&name, SEGMENT)
-                        ),
+                        url: format!("{folder_url}{}", percent_encoding::utf8_percent_encode(&name, SEGMENT)),
                         name,
                         is_dir: false,
                         size: None,

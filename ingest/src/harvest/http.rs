@@ -78,19 +78,14 @@ fn header<'a>(resp: &'a Response<ureq::Body>, name: &str) -> Option<&'a str> {
 }
 
 fn stat_of(resp: &Response<ureq::Body>) -> Stat {
-    let mtime = header(resp, "last-modified")
-        .and_then(|v| httpdate_parse(v))
-        .map(|t| DateTime::<Utc>::from(t));
+    let mtime =
+        header(resp, "last-modified").and_then(|v| httpdate::parse_http_date(v).ok()).map(DateTime::<Utc>::from);
     let size = match header(resp, "content-range").and_then(|v| v.rsplit_once('/')) {
         Some((_, total)) => total.trim().parse().ok(),
         None if resp.status() == 200 => header(resp, "content-length").and_then(|v| v.trim().parse().ok()),
         None => None,
     };
     Stat { size, mtime }
-}
-
-fn httpdate_parse(v: &str) -> Option<std::time::SystemTime> {
-    DateTime::parse_from_rfc2822(v.trim().replace("GMT", "+0000").as_str()).ok().map(Into::into)
 }
 
 impl Transport for HttpTransport {
@@ -144,10 +139,17 @@ impl Transport for HttpTransport {
                 return self.fetch(url, out, 0, counter);
             }
             s => {
-                return Err(FetchError::Status { request: request_text("GET", url, (offset > 0).then_some(offset)), status: s });
+                return Err(FetchError::Status {
+                    request: request_text("GET", url, (offset > 0).then_some(offset)),
+                    status: s,
+                });
             }
         };
-        out.seek(SeekFrom::Start(resumed_from)).map_err(|e| FetchError::Io { what: "seeking", path: path(), source: e })?;
+        out.seek(SeekFrom::Start(resumed_from)).map_err(|e| FetchError::Io {
+            what: "seeking",
+            path: path(),
+            source: e,
+        })?;
         let expected = stat.size;
         let mut body = resp.into_body().into_reader();
         let mut buf = vec![0u8; 256 * 1024];
@@ -159,7 +161,11 @@ impl Transport for HttpTransport {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     out.flush().ok();
-                    return Err(FetchError::Short { url: format!("{url} ({e})"), got: total, expected: expected.unwrap_or(0) });
+                    return Err(FetchError::Short {
+                        url: format!("{url} ({e})"),
+                        got: total,
+                        expected: expected.unwrap_or(0),
+                    });
                 }
             };
             out.write_all(&buf[..n]).map_err(|e| FetchError::Io { what: "writing", path: path(), source: e })?;
@@ -195,9 +201,8 @@ static LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?is)<a\s[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>.*?</a>([^<\n]*)"#).expect("a valid regex")
 });
 // nginx: `01-Nov-2026 12:00    645350`; Apache (fancy indexing off): `2026-11-01 12:00  645K`.
-static NGINX_TAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2})\s+(\d+|-)\s*$").expect("a valid regex")
-});
+static NGINX_TAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2})\s+(\d+|-)\s*$").expect("a valid regex"));
 static APACHE_ROW: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?is)href\s*=\s*["']([^"']+)["'].*?(\d{4}-\d{2}-\d{2} \d{2}:\d{2})"#).expect("a valid regex")
 });

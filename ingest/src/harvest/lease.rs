@@ -33,11 +33,18 @@ impl Leases {
     }
 
     /// Takes the lease of `source` for `ttl`, or says who holds it.
-    pub async fn acquire(&self, source: &str, holder: &str, ttl: std::time::Duration) -> sqlx::Result<Result<(), String>> {
+    pub async fn acquire(
+        &self,
+        source: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> sqlx::Result<Result<(), String>> {
         let now = Utc::now().timestamp_millis();
         let until = now + ttl.as_millis() as i64;
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT holder FROM harvest_leases WHERE source = ?").bind(source).fetch_optional(&self.pool).await?;
+        let current: Option<String> = sqlx::query_scalar("SELECT holder FROM harvest_leases WHERE source = ?")
+            .bind(source)
+            .fetch_optional(&self.pool)
+            .await?;
         let take_over = current.as_deref().is_some_and(holder_is_dead);
         let r = sqlx::query(
             "INSERT INTO harvest_leases (source, holder, expires_at) VALUES (?, ?, ?)

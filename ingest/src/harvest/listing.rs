@@ -10,8 +10,9 @@ use super::{
     ftp::FtpTransport,
     http::HttpTransport,
     local::{LocalTransport, folder_url},
-    opensearch, thredds,
+    opensearch,
     remote::{Algo, FetchError, RemoteFile, Transport},
+    thredds,
 };
 
 /// Most pages of one search, most catalogs of one crawl.

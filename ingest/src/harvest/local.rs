@@ -30,7 +30,8 @@ pub fn folder_url(base: &str) -> String {
 }
 
 fn stat_path(path: &std::path::Path) -> Result<Stat, FetchError> {
-    let m = std::fs::metadata(path).map_err(|e| FetchError::Io { what: "reading", path: path.to_owned(), source: e })?;
+    let m =
+        std::fs::metadata(path).map_err(|e| FetchError::Io { what: "reading", path: path.to_owned(), source: e })?;
     Ok(Stat { size: Some(m.len()), mtime: m.modified().ok().map(DateTime::<Utc>::from) })
 }
 

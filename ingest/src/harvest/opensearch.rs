@@ -21,19 +21,13 @@ pub struct Page {
 
 /// The query URL with `{start}` and `{end}` replaced by the window's first and last instants.
 pub fn query_url(template: &str, first: NaiveDate, last: NaiveDate) -> String {
-    template
-        .replace("{start}", &format!("{first}T00:00:00Z"))
-        .replace("{end}", &format!("{last}T23:59:59Z"))
+    template.replace("{start}", &format!("{first}T00:00:00Z")).replace("{end}", &format!("{last}T23:59:59Z"))
 }
 
 /// Parses a result page, Atom or GeoJSON by its first character, resolving relative URLs
 /// against `page_url`.
 pub fn parse_page(page_url: &str, body: &str) -> Result<Page, FetchError> {
-    if body.trim_start().starts_with('{') {
-        parse_geojson(page_url, body)
-    } else {
-        parse_atom(page_url, body)
-    }
+    if body.trim_start().starts_with('{') { parse_geojson(page_url, body) } else { parse_atom(page_url, body) }
 }
 
 fn absolute(base: &str, href: &str) -> String {
@@ -138,7 +132,12 @@ fn parse_atom(page_url: &str, body: &str) -> Result<Page, FetchError> {
 }
 
 fn next_link(links: Option<&Value>, page_url: &str) -> Option<String> {
-    links?.as_array()?.iter().find(|l| l["rel"] == "next").and_then(|l| l["href"].as_str()).map(|h| absolute(page_url, h))
+    links?
+        .as_array()?
+        .iter()
+        .find(|l| l["rel"] == "next")
+        .and_then(|l| l["href"].as_str())
+        .map(|h| absolute(page_url, h))
 }
 
 fn parse_geojson(page_url: &str, body: &str) -> Result<Page, FetchError> {

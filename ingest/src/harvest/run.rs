@@ -129,10 +129,10 @@ impl Harvester {
     #[tracing::instrument(skip_all, fields(source = %source.name))]
     pub async fn run(&self, source: &Source) -> Result<RunReport, HarvestError> {
         {
-            let mut set = self.running.lock().map_err(|_| HarvestError::Setup {
-                name: source.name.clone(),
-                reason: "poisoned lock".into(),
-            })?;
+            let mut set = self
+                .running
+                .lock()
+                .map_err(|_| HarvestError::Setup { name: source.name.clone(), reason: "poisoned lock".into() })?;
             if !set.insert(source.name.clone()) {
                 return Err(HarvestError::AlreadyRunning { name: source.name.clone(), holder: None });
             }
@@ -144,7 +144,8 @@ impl Harvester {
         }
         // Keep the lease while the run lasts.
         let renew = {
-            let (leases, name, holder, ttl) = (self.leases.clone(), source.name.clone(), holder.clone(), self.lease_ttl);
+            let (leases, name, holder, ttl) =
+                (self.leases.clone(), source.name.clone(), holder.clone(), self.lease_ttl);
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(ttl / 3).await;
@@ -173,10 +174,12 @@ impl Harvester {
         let setup = |reason: String| HarvestError::Setup { name: source.name.clone(), reason };
         let transport = transport_for(source).map_err(|e| setup(e.to_string()))?;
         let (s2, t2) = (source.clone(), transport.clone());
-        let found = tokio::task::spawn_blocking(move || discover(&s2, t2.as_ref())).await.map_err(|e| setup(e.to_string()))?;
+        let found =
+            tokio::task::spawn_blocking(move || discover(&s2, t2.as_ref())).await.map_err(|e| setup(e.to_string()))?;
         for (url, e) in &found.failures {
             let details = json!({ "error_chain": error_chain(e), "request": e.request() });
-            self.anomaly(source, Level::Error, kind::LIST_FAILED, format!("cannot list {url}: {e}"), url, details).await;
+            self.anomaly(source, Level::Error, kind::LIST_FAILED, format!("cannot list {url}: {e}"), url, details)
+                .await;
         }
         report.listing_failures = found.failures.len();
         report.listed = found.files.len();
@@ -251,7 +254,11 @@ impl Harvester {
         // One anomaly per silence: none while one recorded since the last new file is still open.
         if now - last > every && !self.anomalies.open_since(kind::SILENT_SOURCE, &source.name, last).await? {
             let hours = (now - last).num_minutes() as f64 / 60.0;
-            let summary = format!("source {} yielded no new file for {hours:.1} h (expected every {:.1} h)", source.name, every.num_minutes() as f64 / 60.0);
+            let summary = format!(
+                "source {} yielded no new file for {hours:.1} h (expected every {:.1} h)",
+                source.name,
+                every.num_minutes() as f64 / 60.0
+            );
             let details = json!({ "last_new_file": last, "expected_every_s": every.num_seconds() });
             self.anomaly(source, Level::Warning, kind::SILENT_SOURCE, summary, &source.url, details).await;
         }

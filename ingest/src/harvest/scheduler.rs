@@ -67,7 +67,16 @@ pub async fn run_once(harvester: Arc<Harvester>, source: Arc<Source>, interval: 
         Err(e @ HarvestError::AlreadyRunning { .. }) => tracing::warn!("{e}"),
         Err(e) => {
             let details = json!({ "duration_ms": started.elapsed().as_millis() as u64, "error_chain": super::remote::error_chain(&e) });
-            harvester.anomaly(&source, Level::Error, kind::RUN_FAILED, format!("harvest run failed: {e}"), &source.url, details).await;
+            harvester
+                .anomaly(
+                    &source,
+                    Level::Error,
+                    kind::RUN_FAILED,
+                    format!("harvest run failed: {e}"),
+                    &source.url,
+                    details,
+                )
+                .await;
         }
     }
     let took = started.elapsed();
@@ -75,7 +84,12 @@ pub async fn run_once(harvester: Arc<Harvester>, source: Arc<Source>, interval: 
         && let Ok(i) = i.to_std()
         && took > i
     {
-        let summary = format!("run of {} took {:.0} s, longer than its schedule's interval of {:.0} s", source.name, took.as_secs_f64(), i.as_secs_f64());
+        let summary = format!(
+            "run of {} took {:.0} s, longer than its schedule's interval of {:.0} s",
+            source.name,
+            took.as_secs_f64(),
+            i.as_secs_f64()
+        );
         let details = json!({ "duration_ms": took.as_millis() as u64, "interval_s": i.as_secs() });
         harvester.anomaly(&source, Level::Warning, kind::OVERRUN, summary, &source.url, details).await;
     }

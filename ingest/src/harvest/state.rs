@@ -219,10 +219,11 @@ impl StateStore {
             .bind(source)
             .fetch_one(&self.pool)
             .await?;
-        let last = sqlx::query("SELECT started_at, outcome FROM harvest_runs WHERE source = ? ORDER BY id DESC LIMIT 1")
-            .bind(source)
-            .fetch_optional(&self.pool)
-            .await?;
+        let last =
+            sqlx::query("SELECT started_at, outcome FROM harvest_runs WHERE source = ? ORDER BY id DESC LIMIT 1")
+                .bind(source)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(SourceStatus {
             files: r.try_get("n")?,
             bytes: r.try_get("b")?,

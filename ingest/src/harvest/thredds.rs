@@ -53,10 +53,11 @@ pub fn parse_catalog(catalog_url: &str, body: &str) -> Result<Catalog, FetchErro
                 let empty = matches!(event, Event::Empty(_));
                 match local.as_str() {
                     "catalog" => saw_catalog = true,
-                    "service" => {
-                        if attr(e, "serviceType").is_some_and(|t| t.eq_ignore_ascii_case("HTTPServer")) && http_base.is_none() {
-                            http_base = attr(e, "base");
-                        }
+                    "service"
+                        if http_base.is_none()
+                            && attr(e, "serviceType").is_some_and(|t| t.eq_ignore_ascii_case("HTTPServer")) =>
+                    {
+                        http_base = attr(e, "base");
                     }
                     "catalogRef" => {
                         if let Some(h) = attr(e, "href") {
@@ -64,7 +65,11 @@ pub fn parse_catalog(catalog_url: &str, body: &str) -> Result<Catalog, FetchErro
                         }
                     }
                     "dataset" => {
-                        let d = Dataset { name: attr(e, "name").unwrap_or_default(), url_path: attr(e, "urlPath"), ..Default::default() };
+                        let d = Dataset {
+                            name: attr(e, "name").unwrap_or_default(),
+                            url_path: attr(e, "urlPath"),
+                            ..Default::default()
+                        };
                         if empty {
                             done.push(d);
                         } else {

@@ -36,7 +36,10 @@ pub async fn anomalies(config: Config, args: AnomaliesArgs) -> anyhow::Result<Ex
             let level = args
                 .level
                 .as_deref()
-                .map(|l| Level::parse(l).ok_or_else(|| anyhow::anyhow!("--level: expected info, warning or error, got {l:?}")))
+                .map(|l| {
+                    Level::parse(l)
+                        .ok_or_else(|| anyhow::anyhow!("--level: expected info, warning or error, got {l:?}"))
+                })
                 .transpose()?;
             let filter = Filter {
                 level,
@@ -48,7 +51,10 @@ pub async fn anomalies(config: Config, args: AnomaliesArgs) -> anyhow::Result<Ex
             let list = store.list(&filter).await?;
             let counts = store.counts(filter.source.as_deref()).await?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "counts": counts, "anomalies": list }))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "counts": counts, "anomalies": list }))?
+                );
             } else {
                 println!(
                     "unacknowledged: {} in the last 30 min, {} in 3 h, {} in 6 h",

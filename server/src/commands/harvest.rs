@@ -61,7 +61,8 @@ pub async fn harvest(config: Config, cmd: HarvestCommand) -> anyhow::Result<Exit
                 }
             }
             if json {
-                let mut doc: Vec<serde_json::Value> = reports.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
+                let mut doc: Vec<serde_json::Value> =
+                    reports.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
                 doc.extend(skipped);
                 let out = if all { serde_json::Value::Array(doc) } else { doc.pop().unwrap_or_default() };
                 println!("{}", serde_json::to_string_pretty(&out)?);
@@ -98,7 +99,10 @@ pub async fn harvest(config: Config, cmd: HarvestCommand) -> anyhow::Result<Exit
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                println!("{:<20} {:<10} {:<16} {:<16} {:>7}  last run", "source", "protocol", "collection", "schedule", "files");
+                println!(
+                    "{:<20} {:<10} {:<16} {:<16} {:>7}  last run",
+                    "source", "protocol", "collection", "schedule", "files"
+                );
                 for r in &rows {
                     println!(
                         "{:<20} {:<10} {:<16} {:<16} {:>7}  {} {}",

@@ -62,11 +62,23 @@ mod tests {
     #[test]
     fn harvest_errors_name_the_source_and_key() {
         for (text, key) in [
-            ("[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"nope\"\n", "harvest[0].collection"),
-            ("[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\ncolour = 1\n", "colour"),
+            (
+                "[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"nope\"\n",
+                "harvest[0].collection",
+            ),
+            (
+                "[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\ncolour = 1\n",
+                "colour",
+            ),
             ("[[harvest]]\nname = \"a\"\nprotocol = \"gopher\"\nurl = \"http://h/\"\ncollection = \"sst\"\n", "gopher"),
-            ("[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\nschedule = \"x\"\n", "harvest[0].schedule"),
-            ("[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\n[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\n", "harvest[1].name"),
+            (
+                "[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\nschedule = \"x\"\n",
+                "harvest[0].schedule",
+            ),
+            (
+                "[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\n[[harvest]]\nname = \"a\"\nprotocol = \"http\"\nurl = \"http://h/\"\ncollection = \"sst\"\n",
+                "harvest[1].name",
+            ),
         ] {
             let e = config(text).unwrap_err();
             assert!(e.contains(key), "{text}: {e}");

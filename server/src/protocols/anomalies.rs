@@ -44,7 +44,9 @@ impl Params {
     fn filter(&self) -> Result<Filter, AppError> {
         let level = match self.level.as_str() {
             "" | "all" => None,
-            l => Some(Level::parse(l).ok_or_else(|| AppError::bad_parameter("level", "expected info, warning or error"))?),
+            l => Some(
+                Level::parse(l).ok_or_else(|| AppError::bad_parameter("level", "expected info, warning or error"))?,
+            ),
         };
         let acknowledged = match self.acknowledged.as_str() {
             "" | "all" => None,
@@ -84,7 +86,10 @@ struct Listing {
 async fn listing(state: &AppState, p: &Params) -> Result<Listing, AppError> {
     let f = p.filter()?;
     let store = &state.harvest.anomalies;
-    Ok(Listing { counts: store.counts(f.source.as_deref()).await.map_err(db)?, anomalies: store.list(&f).await.map_err(db)? })
+    Ok(Listing {
+        counts: store.counts(f.source.as_deref()).await.map_err(db)?,
+        anomalies: store.list(&f).await.map_err(db)?,
+    })
 }
 
 async fn json(State(state): State<AppState>, Query(p): Query<Params>) -> Result<Json<Listing>, AppError> {
@@ -152,7 +157,8 @@ fn wants_json(headers: &HeaderMap) -> bool {
 /// Back to the page with the filters it had (the form posts them as its query string).
 fn back(p: &Params) -> Response {
     let q = serde_urlencoded(p);
-    Redirect::to(&if q.is_empty() { "/admin/anomalies".to_owned() } else { format!("/admin/anomalies?{q}") }).into_response()
+    Redirect::to(&if q.is_empty() { "/admin/anomalies".to_owned() } else { format!("/admin/anomalies?{q}") })
+        .into_response()
 }
 
 /// Who acted: the admin guard's user once there is one; "web" until then.
