@@ -8,7 +8,6 @@ use std::{
     time::Duration,
 };
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{
@@ -46,31 +45,35 @@ pub fn partial_dir(source: &Source) -> PathBuf {
     source.spool.join(".partial")
 }
 
-/// The partial file of a remote file: named after a hash of its URL (two folders may hold
-/// files of the same name) and its name.
-pub fn partial_path(source: &Source, file: &RemoteFile) -> PathBuf {
-    let h = hex::encode(&Sha256::digest(file.url.as_bytes())[..8]);
+/// The partial file of one version of a remote file: named after a hash of its URL, size and
+/// time (two folders may hold files of the same name, and a partial of another version of the
+/// file must not be resumed), then its name.
+pub fn partial_path(source: &Source, file: &RemoteFile, expected: Stat) -> PathBuf {
+    let mut h = Sha256::new();
+    h.update(file.url.as_bytes());
+    h.update(format!("\n{:?}\n{:?}", expected.size, expected.mtime.map(|t| t.timestamp_millis())).as_bytes());
+    let h = hex::encode(&h.finalize()[..8]);
     let name: String = file.name.chars().map(|c| if c == '/' || c == '\\' { '_' } else { c }).collect();
     partial_dir(source).join(format!("{h}-{name}.part"))
 }
 
-/// What the remote file looked like when its partial file was started: a partial of another
-/// version of the file is not resumed.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct PartialMeta {
-    url: String,
-    size: Option<u64>,
-    mtime: Option<i64>,
-}
-
-fn meta_path(part: &Path) -> PathBuf {
-    part.with_extension("part.json")
-}
-
-/// Removes a partial file and its description.
+/// Removes a partial file.
 pub fn discard(part: &Path) {
     let _ = std::fs::remove_file(part);
-    let _ = std::fs::remove_file(meta_path(part));
+}
+
+/// Removes partial files not touched for a week: versions of files that changed on the server
+/// before their download could be resumed.
+pub fn remove_stale_partials(source: &Source) {
+    let Ok(dir) = std::fs::read_dir(partial_dir(source)) else { return };
+    let week = Duration::from_secs(7 * 24 * 3600);
+    for e in dir.flatten() {
+        let old = e.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > week));
+        if old {
+            let p = e.path();
+            let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+        }
+    }
 }
 
 /// A successful download.
@@ -92,17 +95,8 @@ pub fn download(
     expected: Stat,
     counter: &Counter,
 ) -> Result<Downloaded, (FetchError, u32)> {
-    let part = partial_path(source, file);
+    let part = partial_path(source, file, expected);
     let io = |what: &'static str, e| (FetchError::Io { what, path: part.clone(), source: e }, 0);
-    std::fs::create_dir_all(partial_dir(source)).map_err(|e| io("creating", e))?;
-    let meta =
-        PartialMeta { url: file.url.clone(), size: expected.size, mtime: expected.mtime.map(|t| t.timestamp_millis()) };
-    let old: Option<PartialMeta> = std::fs::read(meta_path(&part)).ok().and_then(|b| serde_json::from_slice(&b).ok());
-    if old.as_ref() != Some(&meta) {
-        discard(&part);
-        let text = serde_json::to_vec(&meta).unwrap_or_default();
-        std::fs::write(meta_path(&part), text).map_err(|e| io("writing", e))?;
-    }
     let mut out = OpenOptions::new()
         .create(true)
         .append(false)
@@ -117,10 +111,9 @@ pub fn download(
         t.fetch(&file.url, &mut out, offset, counter)
     });
     match result {
-        Ok(fetched) => {
-            out.sync_all().map_err(|e| io("syncing", e))?;
-            Ok(Downloaded { part, fetched, resumed_from: first_offset, attempts })
-        }
+        // No fsync: a killed process loses nothing the page cache holds, and ingestion writes
+        // the archive's copy durably; the spool is a hand-off, not the archive.
+        Ok(fetched) => Ok(Downloaded { part, fetched, resumed_from: first_offset, attempts }),
         Err(e) => Err((e, attempts)),
     }
 }

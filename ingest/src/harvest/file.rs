@@ -13,7 +13,7 @@ use super::{
     postprocess::{check_size, rename, verify},
     remote::{Checksum, Counter, FetchError, RemoteFile, Stat, Transport, error_chain},
     run::Harvester,
-    state::{FileOutcome, Seen},
+    state::{FileOutcome, Record, Seen, StateWriter},
 };
 use crate::run::Outcome;
 
@@ -48,6 +48,7 @@ impl Harvester {
         file: RemoteFile,
         seen: Option<Seen>,
         counter: Arc<Counter>,
+        writer: &StateWriter,
     ) -> FileReport {
         let mut report = FileReport {
             url: file.url.clone(),
@@ -71,8 +72,12 @@ impl Harvester {
                 let r = tokio::task::spawn_blocking(move || fetch::with_retries(&s, || t2.stat(&url)).0).await;
                 match r {
                     Ok(Ok(stat)) => stat,
-                    Ok(Err(e)) => return self.fetch_failed(source, &file, e, 1, started, report, listed).await,
-                    Err(e) => return self.fetch_failed(source, &file, join_error(e), 1, started, report, listed).await,
+                    Ok(Err(e)) => return self.fetch_failed(writer, source, &file, e, 1, started, report, listed).await,
+                    Err(e) => {
+                        return self
+                            .fetch_failed(writer, source, &file, join_error(e), 1, started, report, listed)
+                            .await;
+                    }
                 }
             }
         };
@@ -83,16 +88,24 @@ impl Harvester {
         // This file's bytes, then added to the run's total (downloads run side by side).
         let mine = Arc::new(Counter::default());
         let (t2, f2, s2, c2) = (t.clone(), file.clone(), source.clone(), mine.clone());
-        let downloaded =
-            tokio::task::spawn_blocking(move || fetch::download(&s2, t2.as_ref(), &f2, observed, &c2)).await;
+        // Download and post-processing in one trip to the blocking pool.
+        let downloaded = tokio::task::spawn_blocking(move || {
+            let d = fetch::download(&s2, t2.as_ref(), &f2, observed, &c2)?;
+            let prepared = prepare(&s2, t2.as_ref(), &f2, &d.part);
+            fetch::discard(&d.part);
+            Ok((d, prepared))
+        })
+        .await;
         report.bytes = mine.get();
         counter.add(report.bytes);
-        let d = match downloaded {
+        let (d, prepared) = match downloaded {
             Ok(Ok(d)) => d,
             Ok(Err((e, attempts))) => {
-                return self.fetch_failed(source, &file, e, attempts, started, report, observed).await;
+                return self.fetch_failed(writer, source, &file, e, attempts, started, report, observed).await;
             }
-            Err(e) => return self.fetch_failed(source, &file, join_error(e), 1, started, report, observed).await,
+            Err(e) => {
+                return self.fetch_failed(writer, source, &file, join_error(e), 1, started, report, observed).await;
+            }
         };
         report.resumed_from = d.resumed_from;
         report.attempts = d.attempts;
@@ -101,12 +114,9 @@ impl Harvester {
         let (size, mtime) =
             if from_listing { (observed.size, observed.mtime) } else { (d.fetched.stat.size, d.fetched.stat.mtime) };
 
-        let (t2, f2, s2, part) = (t.clone(), file.clone(), source.clone(), d.part.clone());
-        let prepared = tokio::task::spawn_blocking(move || prepare(&s2, t2.as_ref(), &f2, &part)).await;
-        fetch::discard(&d.part);
         let spooled = match prepared {
-            Ok(Ok(paths)) => paths,
-            Ok(Err(refused)) => {
+            Ok(paths) => paths,
+            Err(refused) => {
                 let (k, reason) = match refused {
                     Refused::Checksum(r) => (kind::CHECKSUM_MISMATCH, r),
                     Refused::Other(r) => (kind::REJECTED, r),
@@ -114,15 +124,8 @@ impl Harvester {
                 let details = json!({ "duration_ms": started.elapsed().as_millis() as u64, "bytes": d.fetched.total,
                     "checksum": file.checksum, "sidecar": file.sidecar.as_ref().map(|s| &s.0) });
                 self.anomaly(source, Level::Error, k, format!("{}: {reason}", file.name), &file.url, details).await;
-                self.record(source, &file, size, mtime, FileOutcome::Rejected, Some(&reason), report.bytes).await;
+                record(writer, source, &file, size, mtime, FileOutcome::Rejected, Some(&reason), report.bytes);
                 report.outcome = Some(FileOutcome::Rejected);
-                report.reason = Some(reason);
-                return report;
-            }
-            Err(e) => {
-                let reason = e.to_string();
-                self.record(source, &file, size, mtime, FileOutcome::Failed, Some(&reason), report.bytes).await;
-                report.outcome = Some(FileOutcome::Failed);
                 report.reason = Some(reason);
                 return report;
             }
@@ -133,7 +136,7 @@ impl Harvester {
         } else {
             FileOutcome::Spooled
         };
-        self.record(source, &file, size, mtime, outcome, report.reason.as_deref(), report.bytes).await;
+        record(writer, source, &file, size, mtime, outcome, report.reason.as_deref(), report.bytes);
         report.outcome = Some(outcome);
         report
     }
@@ -185,6 +188,7 @@ impl Harvester {
     #[allow(clippy::too_many_arguments)]
     async fn fetch_failed(
         &self,
+        writer: &StateWriter,
         source: &Source,
         file: &RemoteFile,
         e: FetchError,
@@ -202,7 +206,8 @@ impl Harvester {
         });
         let summary = format!("{}: fetch failed after {attempts} attempt(s): {e}", file.name);
         self.anomaly(source, Level::Error, kind::FETCH_FAILED, summary, &file.url, details).await;
-        self.record(
+        record(
+            writer,
             source,
             file,
             observed.size,
@@ -210,8 +215,7 @@ impl Harvester {
             FileOutcome::Failed,
             Some(&e.to_string()),
             report.bytes,
-        )
-        .await;
+        );
         report.outcome = Some(FileOutcome::Failed);
         report.attempts = attempts;
         report.reason = Some(e.to_string());
@@ -240,22 +244,31 @@ impl Harvester {
             tracing::error!(error = %e, summary = %a.summary, "cannot record an anomaly");
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    async fn record(
-        &self,
-        source: &Source,
-        file: &RemoteFile,
-        size: Option<u64>,
-        mtime: Option<chrono::DateTime<chrono::Utc>>,
-        outcome: FileOutcome,
-        detail: Option<&str>,
-        bytes: u64,
-    ) {
-        if let Err(e) = self.state.record(&source.name, file, size, mtime, outcome, detail, bytes).await {
-            tracing::error!(error = %e, url = %file.url, "cannot record harvest state");
-        }
-    }
+/// Queues a state row.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    writer: &StateWriter,
+    source: &Source,
+    file: &RemoteFile,
+    size: Option<u64>,
+    mtime: Option<chrono::DateTime<chrono::Utc>>,
+    outcome: FileOutcome,
+    detail: Option<&str>,
+    bytes: u64,
+) {
+    writer.send(Record {
+        source: source.name.clone(),
+        url: file.url.clone(),
+        name: file.name.clone(),
+        size,
+        mtime,
+        checksum: file.checksum.as_ref().map(|c| c.hex.clone()),
+        outcome,
+        detail: detail.map(str::to_owned),
+        bytes,
+    });
 }
 
 fn join_error(e: tokio::task::JoinError) -> FetchError {
@@ -291,10 +304,15 @@ fn prepare(
         verify(part, c).map_err(Refused::Checksum)?;
     }
     let unpack_dir = part.with_extension("d");
-    let _ = std::fs::remove_dir_all(&unpack_dir);
+    let packed = source.decompress && decompress::is_packed(&file.name);
+    if packed {
+        let _ = std::fs::remove_dir_all(&unpack_dir);
+    }
     let result = unpack_and_spool(source, file, part, &unpack_dir);
-    // Whatever happened, no member is left half-way.
-    let _ = std::fs::remove_dir_all(&unpack_dir);
+    if packed {
+        // Whatever happened, no member is left half-way.
+        let _ = std::fs::remove_dir_all(&unpack_dir);
+    }
     result
 }
 
@@ -309,12 +327,12 @@ fn unpack_and_spool(
     } else {
         vec![(file.name.clone(), part.to_owned())]
     };
-    std::fs::create_dir_all(&source.spool)
-        .map_err(|e| Refused::Other(format!("cannot create the spool {}: {e}", source.spool.display())))?;
     let mut spooled = Vec::new();
     for (name, path) in outputs {
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        check_size(size, source.min_size, source.max_size).map_err(|r| Refused::Other(format!("{name}: {r}")))?;
+        if source.min_size.is_some() || source.max_size.is_some() {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            check_size(size, source.min_size, source.max_size).map_err(|r| Refused::Other(format!("{name}: {r}")))?;
+        }
         let name = match &source.rename {
             Some(tpl) => rename(tpl, &name, &file.name, &source.name, &source.filename),
             None => name,

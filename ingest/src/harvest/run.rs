@@ -19,7 +19,7 @@ use super::{
     lease::{Leases, holder_id},
     listing::{discover, transport_for},
     remote::{Counter, error_chain},
-    state::{FileOutcome, StateStore},
+    state::{FileOutcome, StateStore, StateWriter},
 };
 use crate::{Ingestor, run::Outcome};
 
@@ -172,6 +172,9 @@ impl Harvester {
             report.leftovers = self.ingest_leftovers(source).await;
         }
         let setup = |reason: String| HarvestError::Setup { name: source.name.clone(), reason };
+        let partials = super::fetch::partial_dir(source);
+        std::fs::create_dir_all(&partials).map_err(|e| setup(format!("cannot create {}: {e}", partials.display())))?;
+        super::fetch::remove_stale_partials(source);
         let transport = transport_for(source).map_err(|e| setup(e.to_string()))?;
         let (s2, t2) = (source.clone(), transport.clone());
         let found =
@@ -185,14 +188,16 @@ impl Harvester {
         report.listed = found.files.len();
         let seen = self.state.seen(&source.name).await?;
         let counter = Arc::new(Counter::default());
+        let writer = StateWriter::start(self.state.clone());
         let files: Vec<FileReport> = stream::iter(found.files)
             .map(|f| {
                 let s = seen.get(&f.url).cloned();
-                self.handle_file(source, transport.clone(), f, s, counter.clone())
+                self.handle_file(source, transport.clone(), f, s, counter.clone(), &writer)
             })
             .buffer_unordered(source.concurrency)
             .collect()
             .await;
+        writer.finish().await;
         for f in &files {
             match f.outcome {
                 None => continue,

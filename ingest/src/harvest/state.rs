@@ -5,8 +5,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
-use super::remote::RemoteFile;
-
 /// What became of a remote file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,6 +67,62 @@ fn from_ms(v: Option<i64>) -> Option<DateTime<Utc>> {
     v.and_then(|v| Utc.timestamp_millis_opt(v).single())
 }
 
+/// One `harvest_files` row to write: what became of a remote file. `size` and `mtime` are what
+/// change detection compares next time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub source: String,
+    pub url: String,
+    pub name: String,
+    pub size: Option<u64>,
+    pub mtime: Option<DateTime<Utc>>,
+    pub checksum: Option<String>,
+    pub outcome: FileOutcome,
+    pub detail: Option<String>,
+    pub bytes: u64,
+}
+
+/// Writes state rows on a task of its own, as many per transaction as have queued up: a run of
+/// many small files would otherwise spend more time in SQLite round trips than in transfers.
+/// A run killed before a batch is written fetches those files once more at the next run.
+pub struct StateWriter {
+    tx: Option<tokio::sync::mpsc::UnboundedSender<Record>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StateWriter {
+    pub fn start(store: StateStore) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Record>();
+        let task = tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < 1024 {
+                    match rx.try_recv() {
+                        Ok(r) => batch.push(r),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(e) = store.record_all(&batch).await {
+                    tracing::error!(error = %e, files = batch.len(), "cannot record harvest state");
+                }
+            }
+        });
+        Self { tx: Some(tx), task }
+    }
+
+    pub fn send(&self, record: Record) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(record);
+        }
+    }
+
+    /// Writes what is queued and stops.
+    pub async fn finish(mut self) {
+        self.tx.take();
+        let _ = (&mut self.task).await;
+    }
+}
+
 /// Totals of a source's history, for `iroise harvest list`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SourceStatus {
@@ -115,40 +169,35 @@ impl StateStore {
         Ok(out)
     }
 
-    /// Records what became of a file; `size`/`mtime` are what change detection compares next
-    /// time.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record(
-        &self,
-        source: &str,
-        file: &RemoteFile,
-        size: Option<u64>,
-        mtime: Option<DateTime<Utc>>,
-        outcome: FileOutcome,
-        detail: Option<&str>,
-        bytes: u64,
-    ) -> sqlx::Result<()> {
-        sqlx::query(
-            "INSERT INTO harvest_files (source, url, name, size, remote_mtime, checksum, outcome, detail, bytes, attempts, handled_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-             ON CONFLICT (source, url) DO UPDATE SET name = excluded.name, size = excluded.size,
-               remote_mtime = excluded.remote_mtime, checksum = excluded.checksum, outcome = excluded.outcome,
-               detail = excluded.detail, bytes = harvest_files.bytes + excluded.bytes,
-               attempts = harvest_files.attempts + 1, handled_at = excluded.handled_at",
-        )
-        .bind(source)
-        .bind(&file.url)
-        .bind(&file.name)
-        .bind(size.map(|s| s as i64))
-        .bind(mtime.map(|t| t.timestamp_millis()))
-        .bind(file.checksum.as_ref().map(|c| c.hex.clone()))
-        .bind(outcome.as_str())
-        .bind(detail)
-        .bind(bytes as i64)
-        .bind(Utc::now().timestamp_millis())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    /// Records what became of files, in one transaction.
+    pub async fn record_all(&self, records: &[Record]) -> sqlx::Result<()> {
+        // IMMEDIATE: take the write lock at once, so that a concurrent catalog writer makes this
+        // wait (busy timeout) instead of failing on a read-to-write upgrade.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let now = Utc::now().timestamp_millis();
+        for r in records {
+            sqlx::query(
+                "INSERT INTO harvest_files (source, url, name, size, remote_mtime, checksum, outcome, detail, bytes, attempts, handled_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                 ON CONFLICT (source, url) DO UPDATE SET name = excluded.name, size = excluded.size,
+                   remote_mtime = excluded.remote_mtime, checksum = excluded.checksum, outcome = excluded.outcome,
+                   detail = excluded.detail, bytes = harvest_files.bytes + excluded.bytes,
+                   attempts = harvest_files.attempts + 1, handled_at = excluded.handled_at",
+            )
+            .bind(&r.source)
+            .bind(&r.url)
+            .bind(&r.name)
+            .bind(r.size.map(|s| s as i64))
+            .bind(r.mtime.map(|t| t.timestamp_millis()))
+            .bind(&r.checksum)
+            .bind(r.outcome.as_str())
+            .bind(&r.detail)
+            .bind(r.bytes as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
     }
 
     /// Forgets a file, so that the next run fetches it again (an operator's retry).
