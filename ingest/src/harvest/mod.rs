@@ -8,9 +8,10 @@
 //!   ([`http`], [`ftp`], [`local`]; [`opensearch`] pages and [`thredds`] catalogs over HTTP),
 //!   in the folders its [`pattern`] names for each day of its window.
 //! - [`run::Harvester::run`] takes the source's [`lease`], compares the listing with the
-//!   [`state`] of earlier runs, and sends each new or changed file through [`file`]: a resumable
-//!   download ([`fetch`]), checksum, [`decompress`], size check and rename ([`postprocess`]),
-//!   a rename into the spool, then [`crate::Ingestor`].
+//!   [`state`] of earlier runs, and sends each new or changed file through [`transfer`] on a
+//!   worker thread (a resumable download ([`fetch`]), checksum, [`decompress`], size check and
+//!   rename ([`postprocess`]), a rename into the spool), then [`file`]: ingestion by
+//!   [`crate::Ingestor`], state and anomalies.
 //! - Every failure is an [`anomalies::Anomaly`]; quarantines become anomalies too.
 //! - [`scheduler`] runs sources at their cron [`schedule`] inside `iroise serve`.
 
@@ -34,6 +35,7 @@ pub mod schedule;
 pub mod scheduler;
 pub mod state;
 pub mod thredds;
+pub mod transfer;
 mod xml;
 
 pub use anomalies::{Anomaly, AnomalyStore, Counts, Filter, Level};

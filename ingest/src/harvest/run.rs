@@ -8,7 +8,6 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use futures_util::{StreamExt, stream};
 use serde::Serialize;
 use serde_json::json;
 
@@ -18,8 +17,9 @@ use super::{
     file::FileReport,
     lease::{Leases, holder_id},
     listing::{discover, transport_for},
-    remote::{Counter, error_chain},
-    state::{FileOutcome, StateStore, StateWriter},
+    remote::{Counter, RemoteFile, error_chain},
+    state::{FileOutcome, Seen, StateStore, StateWriter},
+    transfer::transfer,
 };
 use crate::{Ingestor, run::Outcome};
 
@@ -189,14 +189,42 @@ impl Harvester {
         let seen = self.state.seen(&source.name).await?;
         let counter = Arc::new(Counter::default());
         let writer = StateWriter::start(self.state.clone());
-        let files: Vec<FileReport> = stream::iter(found.files)
+        // `concurrency` workers on the blocking pool take files from one queue through change
+        // check, download and post-processing; this task records, ingests and reports them as
+        // they come. Each file crosses threads once.
+        let listed: Vec<(RemoteFile, Option<Seen>)> = found
+            .files
+            .into_iter()
             .map(|f| {
                 let s = seen.get(&f.url).cloned();
-                self.handle_file(source, transport.clone(), f, s, counter.clone(), &writer)
+                (f, s)
             })
-            .buffer_unordered(source.concurrency)
-            .collect()
-            .await;
+            .collect();
+        let total = listed.len();
+        let queue = Arc::new(Mutex::new(listed.into_iter()));
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut workers = Vec::new();
+        for _ in 0..source.concurrency.min(total.max(1)) {
+            let (queue, done_tx, t, s, counter) =
+                (queue.clone(), done_tx.clone(), transport.clone(), source.clone(), counter.clone());
+            workers.push(tokio::task::spawn_blocking(move || {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    let Some((file, seen)) = next else { break };
+                    if done_tx.send(transfer(&s, t.as_ref(), file, seen, &counter)).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        drop(done_tx);
+        let mut files: Vec<FileReport> = Vec::with_capacity(total);
+        while let Some(done) = done_rx.recv().await {
+            files.push(self.finish_file(source, done, &writer).await);
+        }
+        for w in workers {
+            let _ = w.await;
+        }
         writer.finish().await;
         for f in &files {
             match f.outcome {

@@ -82,32 +82,40 @@ pub struct Record {
     pub bytes: u64,
 }
 
-/// Writes state rows on a task of its own, as many per transaction as have queued up: a run of
-/// many small files would otherwise spend more time in SQLite round trips than in transfers.
-/// A run killed before a batch is written fetches those files once more at the next run.
+/// Writes state rows on a task of its own, up to 50 ms' worth per transaction: a run of many
+/// small files would otherwise spend more time in SQLite round trips than in transfers. A run
+/// killed before a batch is written fetches those files once more at the next run.
 pub struct StateWriter {
     tx: Option<tokio::sync::mpsc::UnboundedSender<Record>>,
+    finishing: std::sync::Arc<tokio::sync::Notify>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl StateWriter {
     pub fn start(store: StateStore) -> Self {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Record>();
+        let finishing = std::sync::Arc::new(tokio::sync::Notify::new());
+        let notified = finishing.clone();
         let task = tokio::spawn(async move {
+            let mut last_call = false;
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
-                while batch.len() < 1024 {
-                    match rx.try_recv() {
-                        Ok(r) => batch.push(r),
-                        Err(_) => break,
+                // Let rows gather for 50 ms without a wake-up per row, unless the run is over.
+                if !last_call {
+                    tokio::select! {
+                        () = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
+                        () = notified.notified() => last_call = true,
                     }
+                }
+                while let Ok(r) = rx.try_recv() {
+                    batch.push(r);
                 }
                 if let Err(e) = store.record_all(&batch).await {
                     tracing::error!(error = %e, files = batch.len(), "cannot record harvest state");
                 }
             }
         });
-        Self { tx: Some(tx), task }
+        Self { tx: Some(tx), finishing, task }
     }
 
     pub fn send(&self, record: Record) {
@@ -116,9 +124,11 @@ impl StateWriter {
         }
     }
 
-    /// Writes what is queued and stops.
+    /// Writes what is queued, at once, and stops.
     pub async fn finish(mut self) {
         self.tx.take();
+        // A stored permit if the writer is not waiting yet: it will not wait then.
+        self.finishing.notify_one();
         let _ = (&mut self.task).await;
     }
 }
