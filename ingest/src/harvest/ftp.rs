@@ -4,7 +4,7 @@
 
 use std::{
     fs::File,
-    io::{Read, Seek, SeekFrom, Write},
+    io::{Seek, SeekFrom},
     net::ToSocketAddrs,
     time::Duration,
 };
@@ -14,7 +14,7 @@ use suppaftp::{FtpError, FtpStream, types::FileType};
 
 use super::{
     credentials::Credentials,
-    remote::{Counter, Entry, FetchError, Fetched, Stat, Transport},
+    remote::{CopyError, Counter, Entry, FetchError, Fetched, Stat, Transport, copy_body},
 };
 
 /// What a name must escape to be one URL path segment.
@@ -163,19 +163,13 @@ impl Transport for FtpTransport {
         out.seek(SeekFrom::Start(from)).map_err(io("seeking"))?;
         let command = if from > 0 { format!("REST {from}; RETR {path}") } else { format!("RETR {path}") };
         let mut stream = ftp.retr_as_stream(&path).map_err(ftp_err(command.clone()))?;
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut total = from;
-        loop {
-            let n = match stream.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(FetchError::Ftp { command, source: FtpError::ConnectionError(e) }),
-            };
-            out.write_all(&buf[..n]).map_err(io("writing"))?;
-            counter.add(n as u64);
-            total += n as u64;
-        }
+        let total = match copy_body(&mut stream, out, counter) {
+            Ok(n) => from + n,
+            Err((_, CopyError::Read(e))) => {
+                return Err(FetchError::Ftp { command, source: FtpError::ConnectionError(e) });
+            }
+            Err((_, CopyError::Write(e))) => return Err(io("writing")(e)),
+        };
         stream.finish().map_err(ftp_err(command))?;
         let _ = ftp.quit();
         if total != size {

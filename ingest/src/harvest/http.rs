@@ -3,7 +3,7 @@
 
 use std::{
     fs::File,
-    io::{Read, Seek, SeekFrom, Write},
+    io::{Seek, SeekFrom},
     sync::LazyLock,
     time::Duration,
 };
@@ -14,7 +14,7 @@ use ureq::{Agent, http::Response};
 
 use super::{
     credentials::Credentials,
-    remote::{Counter, Entry, FetchError, Fetched, Stat, Transport},
+    remote::{CopyError, Counter, Entry, FetchError, Fetched, Stat, Transport, copy_body},
 };
 
 /// An HTTP client for one source.
@@ -129,8 +129,10 @@ impl Transport for HttpTransport {
                 offset
             }
             200 => {
-                // The server ignored Range: start over.
-                out.set_len(0).map_err(|e| FetchError::Io { what: "truncating", path: path(), source: e })?;
+                if offset > 0 {
+                    // The server ignored Range: start over.
+                    out.set_len(0).map_err(|e| FetchError::Io { what: "truncating", path: path(), source: e })?;
+                }
                 0
             }
             416 if offset > 0 => {
@@ -145,33 +147,26 @@ impl Transport for HttpTransport {
                 });
             }
         };
-        out.seek(SeekFrom::Start(resumed_from)).map_err(|e| FetchError::Io {
-            what: "seeking",
-            path: path(),
-            source: e,
-        })?;
+        if offset > 0 {
+            out.seek(SeekFrom::Start(resumed_from)).map_err(|e| FetchError::Io {
+                what: "seeking",
+                path: path(),
+                source: e,
+            })?;
+        }
         let expected = stat.size;
         let mut body = resp.into_body().into_reader();
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut total = resumed_from;
-        loop {
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    out.flush().ok();
-                    return Err(FetchError::Short {
-                        url: format!("{url} ({e})"),
-                        got: total,
-                        expected: expected.unwrap_or(0),
-                    });
-                }
-            };
-            out.write_all(&buf[..n]).map_err(|e| FetchError::Io { what: "writing", path: path(), source: e })?;
-            counter.add(n as u64);
-            total += n as u64;
-        }
+        let total = match copy_body(&mut body, out, counter) {
+            Ok(n) => resumed_from + n,
+            Err((n, CopyError::Read(e))) => {
+                return Err(FetchError::Short {
+                    url: format!("{url} ({e})"),
+                    got: resumed_from + n,
+                    expected: expected.unwrap_or(0),
+                });
+            }
+            Err((_, CopyError::Write(e))) => return Err(FetchError::Io { what: "writing", path: path(), source: e }),
+        };
         if let Some(exp) = expected
             && total != exp
         {

@@ -3,13 +3,13 @@
 
 use std::{
     fs::File,
-    io::{Read, Seek, SeekFrom, Write},
+    io::{Seek, SeekFrom},
     path::PathBuf,
 };
 
 use chrono::{DateTime, Utc};
 
-use super::remote::{Counter, Entry, FetchError, Fetched, Stat, Transport};
+use super::remote::{CopyError, Counter, Entry, FetchError, Fetched, Stat, Transport, copy_body};
 
 pub struct LocalTransport;
 
@@ -81,17 +81,11 @@ impl Transport for LocalTransport {
         out.seek(SeekFrom::Start(from)).map_err(io("seeking"))?;
         let mut src = File::open(&path).map_err(io("reading"))?;
         src.seek(SeekFrom::Start(from)).map_err(io("reading"))?;
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut total = from;
-        loop {
-            let n = src.read(&mut buf).map_err(io("reading"))?;
-            if n == 0 {
-                break;
-            }
-            out.write_all(&buf[..n]).map_err(io("writing"))?;
-            counter.add(n as u64);
-            total += n as u64;
-        }
+        let total = match copy_body(&mut src, out, counter) {
+            Ok(n) => from + n,
+            Err((_, CopyError::Read(e))) => return Err(io("reading")(e)),
+            Err((_, CopyError::Write(e))) => return Err(io("writing")(e)),
+        };
         Ok(Fetched { resumed_from: from, total, stat: Stat { size: Some(total), mtime: stat.mtime } })
     }
 

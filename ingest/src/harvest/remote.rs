@@ -121,6 +121,38 @@ impl Counter {
     }
 }
 
+thread_local! {
+    /// One copy buffer per download thread, reused from file to file.
+    static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
+}
+
+/// Why [`copy_body`] stopped early.
+#[derive(Debug)]
+pub enum CopyError {
+    Read(std::io::Error),
+    Write(std::io::Error),
+}
+
+/// Copies `body` into `out` at its current position, counting bytes in `counter`; returns the
+/// bytes copied. Bytes copied before an error stay in `out` (and are counted).
+pub fn copy_body(body: &mut dyn std::io::Read, out: &mut File, counter: &Counter) -> Result<u64, (u64, CopyError)> {
+    use std::io::Write;
+    BUF.with_borrow_mut(|buf| {
+        let mut n_total = 0u64;
+        loop {
+            let n = match body.read(buf) {
+                Ok(0) => return Ok(n_total),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err((n_total, CopyError::Read(e))),
+            };
+            out.write_all(&buf[..n]).map_err(|e| (n_total, CopyError::Write(e)))?;
+            counter.add(n as u64);
+            n_total += n as u64;
+        }
+    })
+}
+
 /// A protocol's blocking operations; run them on the blocking pool.
 pub trait Transport: Send + Sync {
     /// The entries of one folder.
