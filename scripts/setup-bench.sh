@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Install what the HTTP benchmarks need (benches/maps/run.sh, benches/dap/run.sh), and only what
-# is missing:
+# Install what the HTTP benchmarks need (benches/maps/run.sh, benches/dap/run.sh,
+# benches/harvest/run.sh), and only what is missing:
 #
 #   cgi-mapserver   MapServer 8 (mapserv, built with FastCGI support), the maps baseline
-#   lighttpd        its FastCGI front end (mod_fastcgi is built into Debian's lighttpd)
+#   lighttpd        its FastCGI front end (mod_fastcgi is built into Debian's lighttpd), and the
+#                   harvest bench's file server (mod_dirlisting)
 #   wrk             the load generator (driven by benches/maps/tiles.lua, benches/dap/load.lua)
 #   gdal-bin        gdalinfo, to look at what MapServer reads through GDAL
 #   netcdf-bin      ncdump, nc-config
 #   curl, procps    checks and process handling in run.sh
+#   lftp, wget, bc  the harvest baselines (benches/harvest/run.sh: `lftp mirror`, `wget -r`) and
+#                   its timing arithmetic
 #   python3-venv    the DAP2 bench venv (benches/.work/dap-venv): pydap's server and xpublish-opendap
 #                   pinned in benches/dap/requirements.txt, installed from PyPI when missing or stale
 #
@@ -15,7 +18,7 @@
 # 127.0.0.1 and a free port). Quiet when there is nothing to do. Safe to run again.
 set -euo pipefail
 
-apt_packages=(cgi-mapserver lighttpd wrk gdal-bin netcdf-bin curl procps python3 python3-venv)
+apt_packages=(cgi-mapserver lighttpd wrk gdal-bin netcdf-bin curl procps python3 python3-venv lftp wget bc)
 
 say() { printf 'setup-bench: %s\n' "$*" >&2; }
 
@@ -32,7 +35,7 @@ as_root() {
 
 case "${1:-}" in
     "") ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown option: $1 (try --help)"; exit 2 ;;
 esac
 

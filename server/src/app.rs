@@ -22,6 +22,10 @@ pub fn app(state: AppState) -> Router {
         .merge(protocols::tiles::router())
         .merge(protocols::opendap::router())
         .merge(protocols::ncss::router())
+        .merge(
+            protocols::anomalies::router()
+                .route_layer(middleware::from_fn_with_state(state.clone(), protocols::admin::require_admin)),
+        )
         .merge(protocols::account::router())
         .merge(protocols::assets::router())
         .merge(protocols::api::router())

@@ -56,6 +56,11 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Harvest files from the configured remote sources (`[[harvest]]`).
+    #[command(subcommand)]
+    Harvest(HarvestCommand),
+    /// List, acknowledge and retry anomalies (failed fetches, bad checksums, quarantined files...).
+    Anomalies(AnomaliesArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -264,4 +269,58 @@ pub enum CatalogCommand {
 pub enum ConfigCommand {
     /// Load and validate the configuration, and print what it resolves to.
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HarvestCommand {
+    /// Run one source (or every source) once, now.
+    Run {
+        /// The source's `name`.
+        #[arg(required_unless_present = "all")]
+        source: Option<String>,
+        /// Run every configured source, one after the other.
+        #[arg(long, conflicts_with = "source")]
+        all: bool,
+        /// Print a JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the configured sources with their state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AnomaliesArgs {
+    #[command(subcommand)]
+    pub command: Option<AnomaliesCommand>,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+    /// Only this level and above: info, warning, error.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Only this harvest source.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Include acknowledged anomalies.
+    #[arg(long)]
+    pub all: bool,
+    /// Most severe first (default: most recent first).
+    #[arg(long)]
+    pub by_severity: bool,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnomaliesCommand {
+    /// Acknowledge an anomaly.
+    Ack { id: i64 },
+    /// Fetch the file an anomaly refers to again at the next run of its source (and acknowledge it).
+    Retry { id: i64 },
 }

@@ -177,3 +177,72 @@ async fn the_viewer_page_loads_its_bundled_script_and_styles_from_the_binary() {
         "the landing page does not link the viewer"
     );
 }
+
+async fn post(state: &AppState, uri: &str, accept: &str, auth: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::post(uri)
+        .header(header::ACCEPT, accept)
+        .header(header::AUTHORIZATION, auth)
+        .body(Body::empty())
+        .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    (parts.status, parts.headers, axum::body::to_bytes(body, usize::MAX).await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn anomalies_are_listed_as_html_and_json_and_acknowledged_by_post() {
+    use iroise_ingest::harvest::anomalies::{Level, NewAnomaly};
+    let d = tempfile::tempdir().unwrap();
+    let s = state(d.path()).await;
+    let a = NewAnomaly {
+        level: Level::Error,
+        kind: "checksum_mismatch",
+        source: Some("src".into()),
+        collection: Some("sst".into()),
+        summary: "f.nc: checksum mismatch <b>".into(),
+        reference: Some("http://example.org/f.nc".into()),
+        details: serde_json::json!({ "duration_ms": 5 }),
+    };
+    let id = s.harvest.anomalies.record(&a).await.unwrap();
+    // The anomalies pages are for admins.
+    assert_eq!(get(&s, "/admin/anomalies", &[]).await.0, StatusCode::UNAUTHORIZED);
+    let (secret, prefix, hash) = crate::auth::token::new_api_token();
+    s.auth.accounts().add_user("ops", None, None, true).await.unwrap();
+    s.auth.accounts().add_token("ops", "t", &prefix, &hash, None).await.unwrap();
+    let auth = format!("Bearer {secret}");
+    let admin = [(header::AUTHORIZATION, auth.as_str())];
+
+    let (status, _, body) = get(&s, "/admin/anomalies", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("checksum mismatch &lt;b&gt;"), "escaped summary");
+    assert!(html.contains(&format!("/admin/anomalies/{id}/ack")));
+
+    let (status, _, body) = get(&s, "/admin/anomalies.json?level=warning&source=src", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["anomalies"][0]["id"], id);
+    assert_eq!(doc["counts"]["last_30_min"], 1);
+    let (status, _, _) = get(&s, "/admin/anomalies.json?level=loud", &admin).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, headers, _) = post(&s, &format!("/admin/anomalies/{id}/ack?level=error"), "text/html", &auth).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/admin/anomalies?level=error");
+    let (status, _, body) = get(&s, "/admin/anomalies.json?acknowledged=yes", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["anomalies"][0]["acknowledged_by"], "web:ops", "the signed-in admin acknowledged it");
+    assert_eq!(doc["counts"]["last_30_min"], 0, "counts are of unacknowledged anomalies");
+
+    let (status, _, _) = post(&s, "/admin/anomalies/999/ack", "application/json", &auth).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, body) = post(&s, &format!("/admin/anomalies/{id}/retry"), "application/json", &auth).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (doc["source"].as_str(), doc["run_started"].as_bool()),
+        (Some("src"), Some(false)),
+        "an unknown source is not run"
+    );
+}

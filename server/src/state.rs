@@ -32,20 +32,24 @@ pub struct AppState {
     pub stats: Arc<crate::stats::Stats>,
     /// The catalog database, for the stores that share it (download statistics).
     pub pool: sqlx::SqlitePool,
+    /// Harvest runs, their state and anomalies (`/admin/anomalies`).
+    pub harvest: Arc<iroise_ingest::harvest::Harvester>,
 }
 
 impl AppState {
     /// Opens the archive and the catalog named by the configuration.
     pub async fn open(config: Config) -> anyhow::Result<Self> {
-        let storage = LocalStorage::open(&config.archive_root)?;
+        let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(&config.archive_root)?);
         let catalog = SqliteCatalog::connect(&config.catalog_url).await?;
-        Self::build(config, Arc::new(storage), catalog).await
+        Self::build(config, storage, catalog).await
     }
 
     /// The state over an opened archive and catalog.
     pub async fn build(config: Config, storage: Arc<dyn Storage>, catalog: SqliteCatalog) -> anyhow::Result<Self> {
+        let harvest = Arc::new(crate::commands::harvest::harvester(&config, storage.clone(), &catalog));
         let auth = Arc::new(Auth::new(&config, Accounts::new(catalog.pool().clone())).await?);
         Ok(Self {
+            harvest,
             auth,
             limits: Arc::new(RateLimits::new(&config.limits)),
             pool: catalog.pool().clone(),

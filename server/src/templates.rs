@@ -12,6 +12,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("access.html", include_str!("../../templates/access.html")),
     ("stats.html", include_str!("../../templates/stats.html")),
     ("viewer.html", include_str!("../../templates/viewer.html")),
+    ("anomalies.html", include_str!("../../templates/anomalies.html")),
 ];
 
 pub struct Templates {

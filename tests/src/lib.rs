@@ -20,6 +20,8 @@
 //!   local values read with netCDF4, `ncdump` output, DAP2 error bodies and XDR decoding.
 //! - [`accounts`] has what the access-control tests share: collection policies in a demo's
 //!   config, users and tokens made with the CLI, credential headers.
+//! - [`harvest`] has what the harvest tests share: producer trees, the local FTP/HTTP/OpenSearch
+//!   servers they harvest from (Python, from `tests/python/`), and data dirs with `[[harvest]]`.
 //! - [`web`] runs the Node scripts in `tests/web/` (playwright-core driving Debian's Chromium).
 //!
 //! Missing tools are failures with a clear message, never silent skips.
@@ -33,6 +35,7 @@
 
 pub mod accounts;
 pub mod demo;
+pub mod harvest;
 pub mod http;
 pub mod iroise;
 pub mod maps;

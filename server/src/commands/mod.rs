@@ -1,8 +1,10 @@
 //! The subcommands, and what they share: logging, opening the archive, building an ingestor.
 
 mod accounts;
+mod anomalies;
 mod catalog;
 mod demo;
+pub mod harvest;
 mod ingest;
 mod serve;
 
@@ -48,6 +50,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(cmd) => accounts::token_cmd(config::load(file, &Overrides::default())?, cmd).await,
         Command::Access(cmd) => accounts::access(config::load(file, &Overrides::default())?, cmd).await,
         Command::Stats(args) => accounts::stats(config::load(file, &Overrides::default())?, args).await,
+        Command::Harvest(cmd) => harvest::harvest(config::load(file, &Overrides::default())?, cmd).await,
+        Command::Anomalies(args) => anomalies::anomalies(config::load(file, &Overrides::default())?, args).await,
         Command::Config(ConfigCommand::Check) => {
             let c = config::load(file, &Overrides::default())?;
             println!(
@@ -62,6 +66,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let pattern = col.pattern.as_ref().map(|p| p.as_str()).unwrap_or("-");
                 println!("  collection:  {} ({}, pattern {pattern}): {}", col.id, col.kind.as_str(), col.title);
             }
+            for h in &c.harvest {
+                println!("  harvest:     {} ({} {}) -> {}", h.name, h.protocol.as_str(), h.url, h.collection);
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -71,9 +78,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub async fn ingestor(config: &Config) -> anyhow::Result<Ingestor> {
     let storage = LocalStorage::open(&config.archive_root)?;
     let catalog = SqliteCatalog::connect(&config.catalog_url).await?;
-    Ok(Ingestor {
-        storage: Arc::new(storage),
-        catalog: Arc::new(catalog),
+    Ok(ingestor_from(config, Arc::new(storage), Arc::new(catalog)))
+}
+
+/// An ingestor over an archive and catalog already open.
+pub fn ingestor_from(
+    config: &Config,
+    storage: Arc<dyn iroise_archive::storage::Storage>,
+    catalog: Arc<dyn iroise_archive::catalog::Catalog>,
+) -> Ingestor {
+    Ingestor {
+        storage,
+        catalog,
         // Hidden, so never listed or served, and on the archive's filesystem so that
         // publication is a rename.
         work_dir: config.archive_root.join(".work"),
@@ -91,5 +107,5 @@ pub async fn ingestor(config: &Config) -> anyhow::Result<Ingestor> {
                 pattern: c.pattern.clone(),
             })
             .collect(),
-    })
+    }
 }

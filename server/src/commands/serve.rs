@@ -34,6 +34,7 @@ pub async fn run(
     out.flush()?;
     tracing::info!(%addr, collections = state.config.collections.len(), "serving");
     announce(&url);
+    let _schedules = super::harvest::start_schedules(&state);
     // Responses go out in several writes (a streamed body, headers then data): without
     // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add about 40 ms to every
     // request after the first on a kept-alive connection.

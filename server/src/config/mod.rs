@@ -2,6 +2,7 @@
 //! command-line flags. Parsed into [`raw::RawConfig`] (unknown keys are errors that name the
 //! key), then validated once into [`Config`].
 
+mod harvest;
 mod raw;
 
 use std::{
@@ -57,6 +58,8 @@ pub struct Config {
     pub limits: Limits,
     pub ftp: FtpConfig,
     pub collections: Vec<Collection>,
+    /// Harvest sources (`[[harvest]]`).
+    pub harvest: Vec<iroise_ingest::harvest::Source>,
     /// Where the configuration was read from, for messages.
     pub source: Option<PathBuf>,
 }
@@ -291,13 +294,17 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
             styles,
         });
     }
+    let quarantine_dir = resolve(base, &raw.archive.quarantine);
+    // Sources spool next to the quarantine folder, on the archive's side of the machine.
+    let spool_root = quarantine_dir.parent().map_or_else(|| PathBuf::from("spool"), |p| p.join("spool"));
+    let harvest = harvest::validate(raw.harvest, base, &spool_root, &collections)?;
     Ok(Config {
         listen,
         public_url,
         request_timeout: std::time::Duration::from_secs(raw.server.request_timeout_secs),
         max_body_bytes: raw.server.max_body_bytes,
         archive_root: resolve(base, &raw.archive.root),
-        quarantine_dir: resolve(base, &raw.archive.quarantine),
+        quarantine_dir,
         keep_originals: raw.archive.keep_originals,
         deflate_level: raw.archive.deflate_level,
         catalog_url,
@@ -343,6 +350,7 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
         },
         ftp: ftp_config(raw.ftp, base)?,
         collections,
+        harvest,
         source: file.map(Path::to_owned),
     })
 }

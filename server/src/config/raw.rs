@@ -17,6 +17,8 @@ pub struct RawConfig {
     pub limits: LimitsRaw,
     pub ftp: FtpRaw,
     pub collections: BTreeMap<String, CollectionRaw>,
+    /// `[[harvest]]` sources (see `harvest.rs`).
+    pub harvest: Vec<iroise_ingest::harvest::RawSource>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod anomalies;
 pub mod api;
 pub mod assets;
 pub mod catalog;

@@ -32,8 +32,15 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 /// Admins only: 401 for anonymous callers, 403 for other users, and cross-site posts refused.
-pub async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn require_admin(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let principal = req.extensions().get::<Principal>().cloned().unwrap_or_default();
+    // Pages record who acted (`x-iroise-user`): the signed-in admin, never what the client says.
+    req.headers_mut().remove("x-iroise-user");
+    if let Some(name) = principal.name()
+        && let Ok(v) = axum::http::HeaderValue::from_str(name)
+    {
+        req.headers_mut().insert("x-iroise-user", v);
+    }
     if state.auth.enabled() {
         if principal.user().is_none() {
             return AppError::Unauthorized { reason: "the admin pages need an admin's credentials".into() }
