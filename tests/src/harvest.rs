@@ -178,6 +178,9 @@ impl HarvestDir {
         text.push('\n');
         text.push_str(harvest_toml);
         fs::write(&demo.config, text).expect("config written");
+        // The JWT key the demo config names (`iroise demo` would write one).
+        fs::write(demo.data_dir().join("jwt.key"), "a harvest test's key: 32 bytes or more, no secret\n")
+            .expect("jwt.key written");
         HarvestDir { demo }
     }
 
