@@ -198,7 +198,7 @@ pub fn read_swath_cell_time(
     let raw = if time.dimensions().len() == 2 {
         nc::read_raw_f64(&time, [row..row + 1, cell..cell + 1])
     } else {
-        nc::read_raw_f64(&time, [row..row + 1])
+        nc::read_raw_f64(&time, row..row + 1)
     }
     .map_err(|e| ArchiveError::netcdf(path, Some("time"), e))?;
     let packing = nc::packing_of(&time);

@@ -22,7 +22,7 @@ async fn catalog(dir: &std::path::Path) -> SqliteCatalog {
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("t0");
     for i in 0..GRANULES {
         let start = t0 + Duration::minutes(50 * i);
-        let west = (-180.0 + (i as f64 * -12.5).rem_euclid(360.0)) as f64;
+        let west = -180.0 + (i as f64 * -12.5).rem_euclid(360.0);
         let east = ((west + 20.0 + 180.0).rem_euclid(360.0)) - 180.0;
         let name = format!("pass_{i:05}.nc");
         cat.publish(&NewGranule {

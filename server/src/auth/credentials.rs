@@ -55,7 +55,7 @@ pub fn from_request(headers: &HeaderMap, query: Option<&str>) -> Result<Option<C
         };
     }
     let mut tokens =
-        query.into_iter().flat_map(|q| url_pairs(q)).filter(|(k, _)| k.eq_ignore_ascii_case("token")).map(|(_, v)| v);
+        query.into_iter().flat_map(url_pairs).filter(|(k, _)| k.eq_ignore_ascii_case("token")).map(|(_, v)| v);
     match (tokens.next(), tokens.next()) {
         (Some(_), Some(_)) => Err(Malformed::SeveralTokens),
         (Some(t), None) => Ok(Some(Credential::Query(t))),

@@ -44,8 +44,7 @@ pub async fn render_tile(
     state: &AppState,
     principal: &Principal,
     layer_name: &str,
-    set: TileMatrixSet,
-    (z, col, row): (u32, u64, u64),
+    (set, z, col, row): (TileMatrixSet, u32, u64, u64),
     p: &Params,
     style_key: &str,
     headers: &HeaderMap,
@@ -91,7 +90,7 @@ async fn tile(
     let (z, x, y) = (number::<u32>("z", &z)?, number::<u64>("x", &x)?, number::<u64>("y", y)?);
     let p = Params::new(pairs)?;
     let name = format!("{collection}/{variable}");
-    render_tile(&state, &principal, &name, TileMatrixSet::GoogleMapsCompatible, (z, x, y), &p, "STYLE", &headers).await
+    render_tile(&state, &principal, &name, (TileMatrixSet::GoogleMapsCompatible, z, x, y), &p, "STYLE", &headers).await
 }
 
 async fn tilejson(

@@ -116,7 +116,7 @@ async fn kvp(
                 let z = parse_num("TILEMATRIX", p.required("TILEMATRIX")?)?;
                 let row = parse_num("TILEROW", p.required("TILEROW")?)?;
                 let col = parse_num("TILECOL", p.required("TILECOL")?)?;
-                render_tile(&state, &principal, &layer, set, (z, col, row), &p, "STYLE", &headers).await
+                render_tile(&state, &principal, &layer, (set, z, col, row), &p, "STYLE", &headers).await
             }
             other => {
                 Err(AppError::ogc(OgcCode::OperationNotSupported, "REQUEST", format!("unsupported REQUEST {other:?}")))
@@ -180,7 +180,7 @@ async fn rest_tile(
         let mut pairs = pairs;
         pairs.push(("STYLE".into(), style));
         let p = Params::new(pairs)?;
-        render_tile(&state, &principal, &format!("{collection}/{variable}"), set, (z, col, row), &p, "STYLE", &headers)
+        render_tile(&state, &principal, &format!("{collection}/{variable}"), (set, z, col, row), &p, "STYLE", &headers)
             .await
     };
     run.await.unwrap_or_else(|e| OwsError(e).into_response())
