@@ -192,3 +192,29 @@ fn wind_arrows_and_barbs_draw_over_or_instead_of_the_speed_fill() {
     let e = service_exception(&String::from_utf8_lossy(&refused.body)).expect("an exception report");
     assert_eq!(e.code.as_deref(), Some("StyleNotDefined"));
 }
+
+#[test]
+fn get_metadata_minmax_of_a_swath_layer_reads_the_mosaic_in_view() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    require_maps(&server);
+    let minmax = |time: &str| {
+        let reply = wms(
+            &server,
+            &format!(
+                "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMetadata&ITEM=minmax&LAYERS={LAYER}&CRS=CRS:84\
+                 &BBOX=-180,-90,180,90&WIDTH=360&HEIGHT=180&TIME={time}"
+            ),
+        );
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+        serde_json::from_slice::<serde_json::Value>(&reply.body).expect("JSON")
+    };
+    let day = minmax("2026-11-02T00:00:00Z/2026-11-02T23:59:59Z");
+    let (lo, hi) = (day["min"].as_f64().expect("min"), day["max"].as_f64().expect("max"));
+    assert!((0.0..hi).contains(&lo) && hi < 60.0, "wind speeds of a day: {day}");
+    let (rlo, rhi) = (day["robustMin"].as_f64().expect("robustMin"), day["robustMax"].as_f64().expect("robustMax"));
+    assert!(lo <= rlo && rlo < rhi && rhi <= hi, "{day}");
+    // A window between two passes shows nothing: no range.
+    let gap = minmax("2026-11-02T00:00:00Z/2026-11-02T00:01:00Z");
+    assert!(gap["min"].is_null(), "{gap}");
+}

@@ -280,7 +280,7 @@ impl Maps {
     /// whose footprint reaches the view, oldest first so that the newest is on top. In a polar
     /// stereographic CRS, the cell corners of the passes near the view's latitudes are
     /// projected with GDAL and the cells drawn in projected space.
-    async fn swath_values(
+    pub async fn swath_values(
         &self,
         state: &AppState,
         layer: &Layer,
