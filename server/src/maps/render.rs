@@ -18,13 +18,7 @@ use iroise_renderers::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{
-    Classified, Maps, Slab, SlabKey, SwathCached,
-    crs::Crs,
-    layers::Layer,
-    layers::Step,
-    style::{StyleSpec, VectorStyle},
-};
+use super::{Classified, Maps, Slab, SlabKey, SwathCached, crs::Crs, layers::Layer, layers::Step, style::StyleSpec};
 use crate::{
     error::{AppError, OgcCode},
     state::AppState,
@@ -333,26 +327,20 @@ impl Maps {
         .map_err(|e| AppError::Render(format!("swath drawing task: {e}")))?
     }
 
-    /// A swath layer's mosaic, classified for the style.
-    async fn render_swath(&self, state: &AppState, req: &ImageRequest<'_>) -> Result<(Style, Vec<u8>), AppError> {
-        let values = self.swath_values(state, req.layer, req).await?;
-        let style = req.style.resolve(&req.layer.default_style, &values, req.background.rgba())?;
-        let indices = style.classify(&values);
-        Ok((style, indices))
-    }
-
-    /// Arrows or barbs over the image: speed from the layer, direction from its companion
+    /// Arrows or barbs over the image, when the style asks for them: speed from the layer (the
+    /// values the fill was drawn from, when it kept them), direction from its companion
     /// variable, sampled at the same pixels. Glyphs are coloured by speed on a transparent
     /// background, or black (one more colour-table entry) over the colour fill.
     async fn overlay_vectors(
         &self,
         state: &AppState,
         req: &ImageRequest<'_>,
-        vs: VectorStyle,
+        speed: Option<Vec<f32>>,
         style: &Style,
         indices: &mut [u8],
         table: &mut Vec<[u8; 4]>,
     ) -> Result<(), AppError> {
+        let Some(vs) = req.style.vector else { return Ok(()) };
         let dir = req.layer.direction.as_ref().ok_or_else(|| {
             AppError::ogc(
                 OgcCode::StyleNotDefined,
@@ -365,8 +353,13 @@ impl Maps {
         })?;
         let index = self.layers(&state.config, state.catalog.as_ref()).await?;
         let dir_layer = index.get(&format!("{}/{}", req.layer.collection, dir.variable))?.clone();
+        // The speeds the fill was drawn from, when the fill computed them.
         let (speed, mut degrees) = if req.layer.kind == CollectionKind::Swath {
-            (self.swath_values(state, req.layer, req).await?, self.swath_values(state, &dir_layer, req).await?)
+            let speed = match speed {
+                Some(v) => v,
+                None => self.swath_values(state, req.layer, req).await?,
+            };
+            (speed, self.swath_values(state, &dir_layer, req).await?)
         } else {
             let dir_step = dir_layer
                 .steps
@@ -376,8 +369,13 @@ impl Maps {
                 .ok_or_else(|| {
                     AppError::Render(format!("{} has no step of granule {}", dir_layer.name, req.step.granule.id))
                 })?;
-            let speed = self.slab(state, req.layer, req.step).await?;
-            let speed = self.resample(speed, req.crs, req.window, Interp::Nearest).await?;
+            let speed = match speed {
+                Some(v) => v,
+                None => {
+                    let slab = self.slab(state, req.layer, req.step).await?;
+                    self.resample(slab, req.crs, req.window, Interp::Nearest).await?
+                }
+            };
             let degrees = self.slab(state, &dir_layer, &dir_step).await?;
             (speed, self.resample(degrees, req.crs, req.window, Interp::Nearest).await?)
         };
@@ -419,25 +417,32 @@ impl Maps {
         // Swaths: a mosaic of the window's granules. Grids, the usual tile: nearest neighbour and
         // a range known before looking at the data, so the slab is classified once for the style
         // and each tile gathers bytes. Otherwise: resample values, then classify.
-        let (style, mut indices) = if req.layer.kind == CollectionKind::Swath {
-            self.render_swath(state, req).await?
+        // The values drawn are kept when glyphs will need them as speeds.
+        let keep = req.style.vector.is_some();
+        let (style, mut indices, values) = if req.layer.kind == CollectionKind::Swath {
+            let values = self.swath_values(state, req.layer, req).await?;
+            let style = req.style.resolve(default, &values, req.background.rgba())?;
+            let indices = style.classify(&values);
+            (style, indices, keep.then_some(values))
         } else if req.interp == Interp::Nearest && !req.style.needs_data_range(default) {
             let style = req.style.resolve(default, &[], req.background.rgba())?;
             let classified = self.classified(state, req.layer, req.step, &style).await?;
             let indices = self.gather_indices(classified, req.crs, req.window).await?;
-            (style, indices)
+            (style, indices, None)
         } else {
             let slab = self.slab(state, req.layer, req.step).await?;
             let values = self.resample(slab, req.crs, req.window, req.interp).await?;
             let style = req.style.resolve(default, &values, req.background.rgba())?;
             let classify = style.clone();
-            let indices = off_executor_if_big(req.window, move || Ok(classify.classify(&values))).await?;
-            (style, indices)
+            let (indices, values) = off_executor_if_big(req.window, move || {
+                let indices = classify.classify(&values);
+                Ok((indices, keep.then_some(values)))
+            })
+            .await?;
+            (style, indices, values)
         };
         let mut table = style.color_table();
-        if let Some(vs) = req.style.vector {
-            self.overlay_vectors(state, req, vs, &style, &mut indices, &mut table).await?;
-        }
+        self.overlay_vectors(state, req, values, &style, &mut indices, &mut table).await?;
         let (w, h) = (req.window.width as u32, req.window.height as u32);
         let png = off_executor_if_big(req.window, move || {
             encode_indexed(w, h, &indices, &table).map_err(|e| AppError::Render(e.to_string()))

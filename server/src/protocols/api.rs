@@ -123,8 +123,9 @@ fn readable<'a>(
     Ok(c)
 }
 
-async fn extent(state: &AppState, id: &str) -> Result<Option<TimeRange>, AppError> {
-    Ok(state.catalog.collection_summaries().await?.into_iter().find(|s| s.collection == id).and_then(|s| s.time))
+/// The time extent of each collection, from one catalog query.
+async fn extents(state: &AppState) -> Result<BTreeMap<String, TimeRange>, AppError> {
+    Ok(state.catalog.collection_summaries().await?.into_iter().filter_map(|s| Some((s.collection, s.time?))).collect())
 }
 
 async fn collections(State(state): State<AppState>, principal: Principal) -> Result<Response, AppError> {
@@ -179,7 +180,7 @@ async fn availability(
             .collect();
         return Ok(Json(serde_json::json!({"collection": id, "day": day, "granules": granules})).into_response());
     }
-    let Some(range) = range(&w, extent(&state, &id).await?)? else {
+    let Some(range) = range(&w, extents(&state).await?.get(&id).copied())? else {
         return Ok(Json(serde_json::json!({"collection": id, "days": []})).into_response());
     };
     let q = GranuleQuery { collection: Some(id.clone()), time: Some(range), bbox: b, ..Default::default() };
@@ -209,10 +210,11 @@ async fn colocation(
     if ids.len() < 2 {
         return Err(AppError::bad_parameter("collections", "name at least two collections, separated by commas"));
     }
+    let all = extents(&state).await?;
     let mut extents = Vec::new();
     for id in &ids {
         readable(&state, &principal, id)?;
-        extents.extend(extent(&state, id).await?);
+        extents.extend(all.get(id).copied());
     }
     // By default, the period where all of them have data.
     let common = match (extents.iter().map(|e| e.start).max(), extents.iter().map(|e| e.end).min()) {
