@@ -9,10 +9,10 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-# gdal-bin: gdal_translate/gdalinfo (WMS and WMTS drivers) for the map tests; libgdal-dev: the
-# server links GDAL for polar projections; chromium: the browser the Leaflet test drives; lftp and
-# openssl: an FTP client and the self-signed certificate of the FTP tests.
-apt_packages=(build-essential pkg-config libnetcdf-dev netcdf-bin curl lftp openssl python3-venv gdal-bin libgdal-dev chromium)
+# gdal-bin: gdal_translate/gdalinfo (WMS and WMTS drivers), clients of the map tests (the server
+# itself does not link GDAL); chromium: the browser the Leaflet test drives; lftp and openssl: an
+# FTP client and the self-signed certificate of the FTP tests.
+apt_packages=(build-essential pkg-config libnetcdf-dev netcdf-bin curl lftp openssl python3-venv gdal-bin chromium)
 # Node 20+ and npm may come from elsewhere (nodesource, nvm): only install Debian's when absent.
 command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 venv="$repo/.venv"

@@ -1,12 +1,12 @@
 //! Coordinate reference systems of map requests. Lon/lat and Web Mercator are computed
 //! directly (their axes are separable from lon/lat); the polar stereographic CRSs go through
-//! GDAL's OSR, per pixel.
+//! proj4rs, per pixel.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::sync::LazyLock;
 
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
 use iroise_archive::model::BBox;
 use iroise_renderers::resample::{Separable, WEB_MERCATOR_RADIUS, Window};
+use proj4rs::{proj::Proj, transform::transform};
 
 use crate::error::{AppError, OgcCode};
 
@@ -51,15 +51,6 @@ impl Crs {
             Self::Epsg3857 => "EPSG:3857",
             Self::Epsg3413 => "EPSG:3413",
             Self::Epsg3031 => "EPSG:3031",
-        }
-    }
-
-    fn epsg(self) -> u32 {
-        match self {
-            Self::Crs84 | Self::Epsg4326 => 4326,
-            Self::Epsg3857 => 3857,
-            Self::Epsg3413 => 3413,
-            Self::Epsg3031 => 3031,
         }
     }
 
@@ -108,39 +99,67 @@ impl Crs {
     }
 }
 
-thread_local! {
-    /// GDAL transforms are not thread-safe to share; one per blocking thread, CRS and direction
-    /// (`(epsg, true)` from the CRS to lon/lat, `(epsg, false)` from lon/lat to the CRS).
-    static TRANSFORMS: RefCell<HashMap<(u32, bool), CoordTransform>> = RefCell::new(HashMap::new());
+/// The PROJ definitions of the polar stereographic CRSs (as in the EPSG registry), for
+/// proj4rs, a pure-Rust port of PROJ.4 (no C library, so no dynamic-loader cost at start).
+fn proj_definition(crs: Crs) -> Option<&'static str> {
+    match crs {
+        Crs::Epsg3413 => {
+            Some("+proj=stere +lat_0=90 +lat_ts=70 +lon_0=-45 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+        }
+        Crs::Epsg3031 => {
+            Some("+proj=stere +lat_0=-90 +lat_ts=-71 +lon_0=0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+        }
+        Crs::Crs84 | Crs::Epsg4326 | Crs::Epsg3857 => None,
+    }
 }
 
-fn transform(epsg: u32, to_lonlat: bool) -> Result<CoordTransform, gdal::errors::GdalError> {
-    let mut crs = SpatialRef::from_epsg(epsg)?;
-    let mut lonlat = SpatialRef::from_epsg(4326)?;
-    crs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    lonlat.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    if to_lonlat { CoordTransform::new(&crs, &lonlat) } else { CoordTransform::new(&lonlat, &crs) }
+/// Parsed projections, built once: WGS 84 lon/lat, EPSG:3413 and EPSG:3031.
+struct Projections {
+    lonlat: Proj,
+    north: Proj,
+    south: Proj,
 }
 
-/// Transforms points in place with the thread's cached GDAL transform.
-fn with_transform(epsg: u32, to_lonlat: bool, xs: &mut [f64], ys: &mut [f64]) -> Result<(), AppError> {
-    let gdal_err = |e: gdal::errors::GdalError| AppError::Render(format!("GDAL transform with EPSG:{epsg}: {e}"));
-    TRANSFORMS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let t = match cache.entry((epsg, to_lonlat)) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(transform(epsg, to_lonlat).map_err(gdal_err)?),
-        };
-        let mut zs = vec![0.0; xs.len()];
-        t.transform_coords(xs, ys, &mut zs).map_err(gdal_err)
+static PROJECTIONS: LazyLock<Result<Projections, String>> = LazyLock::new(|| {
+    let parse = |crs: Crs, def: &str| {
+        Proj::from_proj_string(def).map_err(|e| format!("PROJ definition of {}: {e}", crs.code()))
+    };
+    Ok(Projections {
+        lonlat: parse(Crs::Crs84, "+proj=longlat +datum=WGS84 +no_defs")?,
+        north: parse(Crs::Epsg3413, proj_definition(Crs::Epsg3413).unwrap_or_default())?,
+        south: parse(Crs::Epsg3031, proj_definition(Crs::Epsg3031).unwrap_or_default())?,
     })
+});
+
+/// Transforms points in place between lon/lat (degrees) and a polar CRS (metres); a point the
+/// projection cannot take becomes NaN.
+fn with_transform(crs: Crs, to_lonlat: bool, points: &mut [(f64, f64)]) -> Result<(), AppError> {
+    let projections = PROJECTIONS.as_ref().map_err(|e| AppError::Render(e.clone()))?;
+    let polar = match crs {
+        Crs::Epsg3413 => &projections.north,
+        Crs::Epsg3031 => &projections.south,
+        Crs::Crs84 | Crs::Epsg4326 | Crs::Epsg3857 => {
+            return Err(AppError::Render(format!("{} is not transformed point by point", crs.code())));
+        }
+    };
+    let (src, dst) = if to_lonlat { (polar, &projections.lonlat) } else { (&projections.lonlat, polar) };
+    for p in points.iter_mut() {
+        let mut q = if to_lonlat { *p } else { (p.0.to_radians(), p.1.to_radians()) };
+        *p = match transform(src, dst, &mut q) {
+            Ok(()) if to_lonlat => (q.0.to_degrees(), q.1.to_degrees()),
+            Ok(()) => q,
+            Err(_) => (f64::NAN, f64::NAN),
+        };
+    }
+    Ok(())
 }
 
-/// Projects lon/lat points to `crs` (NaN where GDAL cannot). Blocking (GDAL).
+/// Projects lon/lat points to a polar `crs` (NaN where the projection cannot). CPU-bound:
+/// call from the blocking pool for whole images.
 pub fn project_lonlat(crs: Crs, points: &[(f64, f64)]) -> Result<Vec<(f64, f64)>, AppError> {
-    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
-    with_transform(crs.epsg(), false, &mut xs, &mut ys)?;
-    Ok(xs.into_iter().zip(ys).collect())
+    let mut points = points.to_vec();
+    with_transform(crs, false, &mut points)?;
+    Ok(points)
 }
 
 /// The latitudes a window of a polar CRS reaches, widened by a degree: from a 17 x 17 sample
@@ -156,19 +175,15 @@ pub fn polar_lat_range(crs: Crs, win: &Window) -> Result<(f64, f64), AppError> {
 }
 
 /// Longitude and latitude of every pixel centre of `win` in `crs`, row by row from the top.
-/// Blocking (GDAL): call from the blocking pool.
+/// CPU-bound: call from the blocking pool.
 pub fn pixel_lonlat(crs: Crs, win: &Window) -> Result<Vec<(f64, f64)>, AppError> {
-    let mut xs = Vec::with_capacity(win.width * win.height);
-    let mut ys = Vec::with_capacity(win.width * win.height);
+    let mut points = Vec::with_capacity(win.width * win.height);
     for j in 0..win.height {
         let y = win.y(j);
-        for i in 0..win.width {
-            xs.push(win.x(i));
-            ys.push(y);
-        }
+        points.extend((0..win.width).map(|i| (win.x(i), y)));
     }
-    with_transform(crs.epsg(), true, &mut xs, &mut ys)?;
-    Ok(xs.into_iter().zip(ys).collect())
+    with_transform(crs, true, &mut points)?;
+    Ok(points)
 }
 
 #[cfg(test)]
@@ -192,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn polar_stereographic_pixels_go_through_gdal() {
+    fn polar_stereographic_pixels_invert_to_the_poles() {
         // The centre of a box around the origin of EPSG:3413 is the north pole.
         let w = Window { minx: -1000.0, miny: -1000.0, maxx: 1000.0, maxy: 1000.0, width: 1, height: 1 };
         let p = pixel_lonlat(Crs::Epsg3413, &w).unwrap();
@@ -204,6 +219,28 @@ mod tests {
         let w = Window { minx: -1.0, miny: 2_000_000.0, maxx: 1.0, maxy: 2_000_002.0, width: 1, height: 1 };
         let (lon, lat) = pixel_lonlat(Crs::Epsg3413, &w).unwrap()[0];
         assert!((lon - 135.0).abs() < 1e-6 && lat > 60.0 && lat < 80.0, "{lon} {lat}");
+    }
+
+    #[test]
+    fn polar_stereographic_matches_gdal_to_the_millimetre() {
+        // Reference values from `gdaltransform -s_srs EPSG:4326 -t_srs EPSG:3413|3031` (GDAL 3.6).
+        let cases = [
+            (Crs::Epsg3413, (-45.0, 60.0), (0.0, -3_323_160.270_641)),
+            (Crs::Epsg3413, (0.0, 75.0), (1_155_327.272_303, -1_155_327.272_303)),
+            (Crs::Epsg3413, (100.0, 85.0), (310_859.328_759, 443_953.130_744)),
+            (Crs::Epsg3413, (-170.0, 50.0), (-3_695_193.974_940, 2_587_402.676_400)),
+            (Crs::Epsg3031, (0.0, -60.0), (0.0, 3_333_134.027_630)),
+            (Crs::Epsg3031, (120.0, -75.0), (1_419_227.915_757, -819_391.619_204)),
+            (Crs::Epsg3031, (-100.0, -85.0), (-535_334.894_462, -94_393.985_608)),
+        ];
+        for (crs, lonlat, (x, y)) in cases {
+            let p = project_lonlat(crs, &[lonlat]).unwrap()[0];
+            assert!((p.0 - x).abs() < 1e-3 && (p.1 - y).abs() < 1e-3, "{crs:?} {lonlat:?}: {p:?}");
+            let w = Window { minx: x - 1.0, miny: y - 1.0, maxx: x + 1.0, maxy: y + 1.0, width: 1, height: 1 };
+            let back = pixel_lonlat(crs, &w).unwrap()[0];
+            let dlon = (back.0 - lonlat.0 + 540.0).rem_euclid(360.0) - 180.0;
+            assert!(dlon.abs() < 1e-7 && (back.1 - lonlat.1).abs() < 1e-7, "{crs:?} {lonlat:?}: {back:?}");
+        }
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl Maps {
             })
         };
         // Small images are cheaper inline than a hop to the blocking pool; big ones, and every
-        // GDAL call, go there.
+        // polar projection, go there.
         if crs.separable().is_some() && window.width * window.height <= 512 * 512 {
             work()
         } else {
@@ -273,7 +273,7 @@ impl Maps {
     /// A mosaic of `layer`'s values over the request's view: every granule of the time window
     /// whose footprint reaches the view, oldest first so that the newest is on top. In a polar
     /// stereographic CRS, the cell corners of the passes near the view's latitudes are
-    /// projected with GDAL and the cells drawn in projected space.
+    /// projected with proj4rs and the cells drawn in projected space.
     pub async fn swath_values(
         &self,
         state: &AppState,
