@@ -150,6 +150,16 @@ pub struct Collection {
     pub pattern: Option<glob::Pattern>,
     pub styles: BTreeMap<String, VariableStyle>,
     pub access: Access,
+    /// Swaths: which pass wins where passes overlap.
+    pub quality: Option<Quality>,
+}
+
+/// A swath collection's quality variable: higher values win where passes overlap (the newest
+/// among equals), and cells below `min` are not drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quality {
+    pub variable: String,
+    pub min: Option<f64>,
 }
 
 impl Config {
@@ -284,7 +294,29 @@ fn validate(raw: RawConfig, base: &Path, file: Option<&Path>) -> Result<Config, 
                 ));
             }
         };
+        let quality = match (c.quality, c.min_quality) {
+            (Some(_), _) if kind != CollectionKind::Swath => {
+                return Err(invalid(format!("collections.{id}.quality"), "applies to swath collections only"));
+            }
+            (Some(variable), min) if !variable.trim().is_empty() => match min {
+                Some(m) if !m.is_finite() => {
+                    return Err(invalid(format!("collections.{id}.min_quality"), format!("must be finite, got {m}")));
+                }
+                _ => Some(Quality { variable, min }),
+            },
+            (Some(_), _) => {
+                return Err(invalid(format!("collections.{id}.quality"), "names a variable: it cannot be empty"));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    format!("collections.{id}.min_quality"),
+                    "needs `quality`, the variable it applies to",
+                ));
+            }
+            (None, None) => None,
+        };
         collections.push(Collection {
+            quality,
             access,
             title: c.title.unwrap_or_else(|| id.clone()),
             id,

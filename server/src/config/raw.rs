@@ -270,4 +270,9 @@ pub struct CollectionRaw {
     pub groups: Vec<String>,
     /// Default map styles by variable name.
     pub variables: BTreeMap<String, VariableStyleRaw>,
+    /// Swaths: the variable (a quality level, higher is better) that decides which pass shows
+    /// where passes overlap; the newest wins among equals.
+    pub quality: Option<String>,
+    /// Swaths: cells whose quality is below this are not drawn (needs `quality`).
+    pub min_quality: Option<f64>,
 }

@@ -42,6 +42,10 @@ fn invalid_values_name_their_key() {
         ("[collections.\"Bad Id\"]\nkind = \"grid\"\n", "collections.Bad Id"),
         ("[collections.a]\nkind = \"cube\"\n", "collections.a.kind"),
         ("[collections.a]\nkind = \"grid\"\npattern = \"[\"\n", "collections.a.pattern"),
+        ("[collections.a]\nkind = \"grid\"\nquality = \"q\"\n", "collections.a.quality"),
+        ("[collections.a]\nkind = \"swath\"\nquality = \" \"\n", "collections.a.quality"),
+        ("[collections.a]\nkind = \"swath\"\nmin_quality = 3\n", "collections.a.min_quality"),
+        ("[collections.a]\nkind = \"swath\"\nquality = \"q\"\nmin_quality = nan\n", "collections.a.min_quality"),
     ] {
         let p = write(d.path(), text);
         let e = load(Some(&p), &Overrides::default()).unwrap_err().to_string();
@@ -83,4 +87,12 @@ fn ftp_is_off_by_default_and_its_keys_are_validated() {
         let e = load(Some(&write(d.path(), text)), &Overrides::default()).unwrap_err().to_string();
         assert!(e.contains(key), "{text:?}: {e}");
     }
+}
+
+#[test]
+fn a_swath_collection_names_its_quality_variable() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "[collections.s]\nkind = \"swath\"\nquality = \"quality_level\"\nmin_quality = 3\n");
+    let c = load(Some(&p), &Overrides::default()).unwrap();
+    assert_eq!(c.collection("s").unwrap().quality, Some(Quality { variable: "quality_level".into(), min: Some(3.0) }));
 }

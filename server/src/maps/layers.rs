@@ -86,6 +86,61 @@ pub struct Layer {
     pub default_style: DefaultStyle,
     /// For a speed: the variable that gives its direction, for arrow and barb styles.
     pub direction: Option<Direction>,
+    /// For a vector layer made from two components (`eastward_X`, `northward_X`): their
+    /// variables. Its values are the magnitude; arrows and barbs point along the vector.
+    pub components: Option<Components>,
+    /// Swaths: the variable that decides which pass shows where passes overlap.
+    pub quality: Option<crate::config::Quality>,
+}
+
+/// The eastward and northward components of a vector layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Components {
+    pub u: String,
+    pub v: String,
+}
+
+impl Layer {
+    /// The variable that data reads start from: the layer's own, or its eastward component.
+    pub fn source_variable(&self) -> &str {
+        self.components.as_ref().map_or(&self.variable.name, |c| &c.u)
+    }
+}
+
+/// Vector layers from component pairs, by CF standard names: `eastward_X` and `northward_X` of
+/// the same shape make `X` (`eastward_wind` and `northward_wind` make `wind`), named after the
+/// standard name unless a variable already has that name. The virtual variable describes the
+/// magnitude: `X_speed` as its standard name (`sea_water_velocity` gives `sea_water_speed`, as
+/// CF names it), the components' units.
+fn vector_pairs(all: &[VariableInfo]) -> Vec<(VariableInfo, Components)> {
+    let mut out = Vec::new();
+    for u in all {
+        let Some(x) = u.standard_name.as_deref().and_then(|s| s.strip_prefix("eastward_")) else { continue };
+        let want = format!("northward_{x}");
+        let Some(v) = all.iter().find(|v| v.standard_name.as_deref() == Some(want.as_str()) && v.shape == u.shape)
+        else {
+            continue;
+        };
+        let name = if all.iter().any(|w| w.name == x) { format!("{x}_vector") } else { x.to_owned() };
+        let speed = format!("{}_speed", x.strip_suffix("_velocity").unwrap_or(x));
+        let mut title = x.replace('_', " ");
+        if let Some(first) = title.get(..1) {
+            title = format!("{}{}", first.to_uppercase(), &title[1..]);
+        }
+        let info = VariableInfo {
+            name,
+            long_name: Some(format!("{title} (magnitude of {} and {})", u.name, v.name)),
+            standard_name: Some(speed),
+            units: u.units.clone(),
+            dtype: "float".into(),
+            dimensions: u.dimensions.clone(),
+            shape: u.shape.clone(),
+            valid_min: None,
+            valid_max: None,
+        };
+        out.push((info, Components { u: u.name.clone(), v: v.name.clone() }));
+    }
+    out
 }
 
 /// The direction variable paired with a speed variable.
@@ -241,9 +296,13 @@ impl LayerIndex {
             let Some(gs) = granules.get(&c.id).filter(|g| !g.is_empty()) else { continue };
             let Some(latest) = gs.iter().max_by_key(|g| (g.time.start, g.id)) else { continue };
             let bbox = union_bbox(gs.iter().map(|g| g.bbox));
-            for v in latest.variables.iter().filter(|v| v.shape.len() >= 2) {
+            let vectors = vector_pairs(&latest.variables);
+            let plain = latest.variables.iter().map(|v| (v, None));
+            let all = plain.chain(vectors.iter().map(|(v, c)| (v, Some(c))));
+            for (v, components) in all.filter(|(v, _)| v.shape.len() >= 2) {
+                let source = components.map_or(&v.name, |c| &c.u);
                 let mut steps: Vec<Step> = Vec::new();
-                for g in gs.iter().filter(|g| g.variables.iter().any(|gv| gv.name == v.name)) {
+                for g in gs.iter().filter(|g| g.variables.iter().any(|gv| &gv.name == source)) {
                     let granule = Arc::new(GranuleRef {
                         id: g.id,
                         version: g.version,
@@ -270,6 +329,8 @@ impl LayerIndex {
                     }),
                     default_style: default_style(v, configured),
                     direction: direction_of(v, &latest.variables),
+                    components: components.cloned(),
+                    quality: c.quality.clone(),
                     variable: v.clone(),
                     bbox,
                     steps,
@@ -394,6 +455,8 @@ mod tests {
             steps,
             default_style: default_style(&VariableInfo::default(), None),
             direction: None,
+            components: None,
+            quality: None,
         }
     }
 
@@ -407,6 +470,38 @@ mod tests {
         assert!(l.pick(Some(t(4, 11))).is_ok(), "within half a step of the end");
         let e = l.pick(Some(Utc.with_ymd_and_hms(1999, 1, 1, 0, 0, 0).unwrap())).unwrap_err();
         assert!(matches!(e, AppError::Ogc { code: OgcCode::InvalidDimensionValue, .. }));
+    }
+
+    #[test]
+    fn eastward_and_northward_components_make_a_vector_layer() {
+        let var = |name: &str, standard: &str| VariableInfo {
+            name: name.into(),
+            standard_name: Some(standard.into()),
+            units: Some("m s-1".into()),
+            shape: vec![1, 10, 20],
+            ..Default::default()
+        };
+        let all = [
+            var("u", "eastward_sea_water_velocity"),
+            var("v", "northward_sea_water_velocity"),
+            var("uw", "eastward_wind"),
+            var("wind", "northward_wind"),
+            var("lonely", "eastward_stress"),
+        ];
+        let pairs = vector_pairs(&all);
+        assert_eq!(pairs.len(), 2, "{pairs:?}");
+        let (info, c) = &pairs[0];
+        assert_eq!(
+            (info.name.as_str(), info.standard_name.as_deref()),
+            ("sea_water_velocity", Some("sea_water_speed"))
+        );
+        assert_eq!((c.u.as_str(), c.v.as_str(), info.units.as_deref()), ("u", "v", Some("m s-1")));
+        assert_eq!(default_style(info, None).palette.name, "speed");
+        // A variable already named `wind`: the vector layer takes another name.
+        assert_eq!(
+            (pairs[1].0.name.as_str(), pairs[1].0.standard_name.as_deref()),
+            ("wind_vector", Some("wind_speed"))
+        );
     }
 
     #[test]

@@ -54,11 +54,13 @@ pub struct Classified {
 pub struct SwathCached {
     pub index: iroise_renderers::swath::SwathIndex,
     pub values: Vec<f32>,
+    /// The collection's quality variable over the same cells, when it has one.
+    pub quality: Option<Vec<f32>>,
 }
 
 impl SwathCached {
     fn weight(&self) -> usize {
-        self.index.weight() + self.values.len() * 4
+        self.index.weight() + (self.values.len() + self.quality.as_ref().map_or(0, Vec::len)) * 4
     }
 }
 

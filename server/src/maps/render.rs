@@ -117,13 +117,21 @@ impl Maps {
             .storage
             .local_path(&ObjectKey::new(step.granule.key.clone())?)
             .ok_or_else(|| AppError::Unavailable(format!("granule {} has no local copy", step.granule.key)))?;
-        let variable = layer.variable.name.clone();
+        let variable = layer.source_variable().to_owned();
+        let components = layer.components.clone();
         let index = step.index;
         self.slabs
             .try_get_with(key, async move {
-                let slab = tokio::task::spawn_blocking(move || reader::read_grid(&path, &variable, Some(index)))
-                    .await
-                    .map_err(|e| AppError::Render(format!("reader task: {e}")))??;
+                let slab = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+                    let mut slab = reader::read_grid(&path, &variable, Some(index))?;
+                    if let Some(c) = components {
+                        let v = reader::read_grid(&path, &c.v, Some(index))?;
+                        magnitude(&mut slab.array.values, &v.array.values);
+                    }
+                    Ok(slab)
+                })
+                .await
+                .map_err(|e| AppError::Render(format!("reader task: {e}")))??;
                 let grid = RegularGrid::new(&slab.lon, &slab.lat)
                     .ok_or_else(|| AppError::Render(format!("{} has no regular ascending grid", step.granule.key)))?;
                 Ok::<_, AppError>(Arc::new(Slab { grid, values: slab.array.values }))
@@ -220,13 +228,26 @@ impl Maps {
             .storage
             .local_path(&ObjectKey::new(step.granule.key.clone())?)
             .ok_or_else(|| AppError::Unavailable(format!("granule {} has no local copy", step.granule.key)))?;
-        let variable = layer.variable.name.clone();
+        let variable = layer.source_variable().to_owned();
+        let components = layer.components.clone();
+        let quality = layer.quality.as_ref().map(|q| q.variable.clone());
         self.swaths
             .try_get_with(key, async move {
                 tokio::task::spawn_blocking(move || -> Result<Arc<SwathCached>, AppError> {
-                    let s = reader::read_swath(&path, &variable)?;
+                    let mut s = reader::read_swath(&path, &variable)?;
+                    if let Some(c) = components {
+                        magnitude(&mut s.values, &reader::read_swath(&path, &c.v)?.values);
+                    }
+                    // A granule without the quality variable ranks below every one with it.
+                    let quality = quality.and_then(|q| match reader::read_swath(&path, &q) {
+                        Ok(q) if q.values.len() == s.values.len() => Some(q.values),
+                        Ok(_) | Err(_) => {
+                            tracing::warn!(granule = %path.display(), quality = %q, "no usable quality variable");
+                            None
+                        }
+                    });
                     let index = SwathIndex::build(&Swath { rows: s.rows, cells: s.cells, lat: s.lat, lon: s.lon });
-                    Ok(Arc::new(SwathCached { index, values: s.values }))
+                    Ok(Arc::new(SwathCached { index, values: s.values, quality }))
                 })
                 .await
                 .map_err(|e| AppError::Render(format!("swath task: {e}")))?
@@ -247,27 +268,42 @@ impl Maps {
         lat: f64,
     ) -> Result<Option<(Step, f32, Option<chrono::DateTime<chrono::Utc>>)>, AppError> {
         let point = BBox { west: lon - 1e-9, east: lon + 1e-9, south: lat - 1e-9, north: lat + 1e-9 };
+        let min_quality = layer.quality.as_ref().and_then(|q| q.min);
+        // Newest first: without a quality variable the first value found wins; with one, the
+        // best quality does (the newest among equals), as in the mosaic.
+        let mut best: Option<(&Step, usize, usize, f32, f64)> = None;
         for step in layer.steps.iter().rev() {
             if step.coverage.start > window.end || step.coverage.end < window.start || !step.granule.touches(&point) {
                 continue;
             }
             let swath = self.swath(state, layer, step).await?;
             let Some((row, cell)) = iroise_renderers::swath::locate(&swath.index, lon, lat) else { continue };
-            let value = swath.values.get(row * swath.index.cells + cell).copied().unwrap_or(f32::NAN);
+            let k = row * swath.index.cells + cell;
+            let value = swath.values.get(k).copied().unwrap_or(f32::NAN);
             if !value.is_finite() {
                 continue;
             }
-            let path = state
-                .storage
-                .local_path(&ObjectKey::new(step.granule.key.clone())?)
-                .ok_or_else(|| AppError::Unavailable(format!("granule {} has no local copy", step.granule.key)))?;
-            let variable = layer.variable.name.clone();
-            let time = tokio::task::spawn_blocking(move || reader::read_swath_cell_time(&path, &variable, row, cell))
-                .await
-                .map_err(|e| AppError::Render(format!("swath time task: {e}")))??;
-            return Ok(Some((step.clone(), value, time)));
+            let q = swath.quality.as_ref().map_or(f64::NEG_INFINITY, |q| rank(q.get(k).copied().unwrap_or(f32::NAN)));
+            if min_quality.is_some_and(|m| q < m) {
+                continue;
+            }
+            if best.is_none_or(|b| q > b.4) {
+                best = Some((step, row, cell, value, q));
+            }
+            if layer.quality.is_none() {
+                break;
+            }
         }
-        Ok(None)
+        let Some((step, row, cell, value, _)) = best else { return Ok(None) };
+        let path = state
+            .storage
+            .local_path(&ObjectKey::new(step.granule.key.clone())?)
+            .ok_or_else(|| AppError::Unavailable(format!("granule {} has no local copy", step.granule.key)))?;
+        let variable = layer.source_variable().to_owned();
+        let time = tokio::task::spawn_blocking(move || reader::read_swath_cell_time(&path, &variable, row, cell))
+            .await
+            .map_err(|e| AppError::Render(format!("swath time task: {e}")))??;
+        Ok(Some((step.clone(), value, time)))
     }
 
     /// A mosaic of `layer`'s values over the request's view: every granule of the time window
@@ -306,20 +342,42 @@ impl Maps {
                 parts.push(self.swath(state, layer, s).await?);
             }
         }
+        let by_quality = layer.quality.clone();
         tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
-            let mut out = vec![f32::NAN; win.width * win.height];
-            for p in &parts {
+            let n = win.width * win.height;
+            let mut out = vec![f32::NAN; n];
+            // Draws one field of a pass (its values, or its quality) into a fresh buffer, or
+            // straight into `out` for plain newest-on-top mosaics.
+            let draw_field = |p: &SwathCached, field: &[f32], into: &mut [f32]| -> Result<(), AppError> {
                 match (crs.separable(), polar) {
-                    (Some(proj), _) => draw(&p.index, &p.values, &win, proj, &mut out),
+                    (Some(proj), _) => draw(&p.index, field, &win, proj, into),
                     (None, Some((south, north))) => {
                         let (blocks, corners) = iroise_renderers::swath::block_corners(&p.index, south, north);
                         if !blocks.is_empty() {
                             let xy = crate::maps::crs::project_lonlat(crs, &corners)?;
-                            iroise_renderers::swath::draw_xy(&p.index, &p.values, &win, &blocks, &xy, &mut out);
+                            iroise_renderers::swath::draw_xy(&p.index, field, &win, &blocks, &xy, into);
                         }
                     }
                     (None, None) => {}
                 }
+                Ok(())
+            };
+            let Some(q) = by_quality else {
+                for p in &parts {
+                    draw_field(p, &p.values, &mut out)?;
+                }
+                return Ok(out);
+            };
+            let mut best = vec![f64::NEG_INFINITY; n];
+            let (mut values, mut quality) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+            for p in &parts {
+                values.fill(f32::NAN);
+                quality.fill(f32::NAN);
+                draw_field(p, &p.values, &mut values)?;
+                if let Some(field) = &p.quality {
+                    draw_field(p, field, &mut quality)?;
+                }
+                merge_by_quality(&values, &quality, q.min, &mut out, &mut best);
             }
             Ok(out)
         })
@@ -341,47 +399,44 @@ impl Maps {
         table: &mut Vec<[u8; 4]>,
     ) -> Result<(), AppError> {
         let Some(vs) = req.style.vector else { return Ok(()) };
-        let dir = req.layer.direction.as_ref().ok_or_else(|| {
-            AppError::ogc(
-                OgcCode::StyleNotDefined,
-                "STYLES",
-                format!(
-                    "{} has no direction: arrows and barbs need a speed with a *_to_direction or *_from_direction variable",
-                    req.layer.name
-                ),
-            )
-        })?;
-        let index = self.layers(&state.config, state.catalog.as_ref()).await?;
-        let dir_layer = index.get(&format!("{}/{}", req.layer.collection, dir.variable))?.clone();
-        // The speeds the fill was drawn from, when the fill computed them.
-        let (speed, mut degrees) = if req.layer.kind == CollectionKind::Swath {
-            let speed = match speed {
-                Some(v) => v,
-                None => self.swath_values(state, req.layer, req).await?,
-            };
-            (speed, self.swath_values(state, &dir_layer, req).await?)
-        } else {
-            let dir_step = dir_layer
-                .steps
-                .iter()
-                .find(|s| s.granule.id == req.step.granule.id && s.index == req.step.index)
-                .cloned()
-                .ok_or_else(|| {
-                    AppError::Render(format!("{} has no step of granule {}", dir_layer.name, req.step.granule.id))
-                })?;
-            let speed = match speed {
-                Some(v) => v,
-                None => {
-                    let slab = self.slab(state, req.layer, req.step).await?;
-                    self.resample(slab, req.crs, req.window, Interp::Nearest).await?
-                }
-            };
-            let degrees = self.slab(state, &dir_layer, &dir_step).await?;
-            (speed, self.resample(degrees, req.crs, req.window, Interp::Nearest).await?)
+        let companions: Vec<&str> = match (&req.layer.direction, &req.layer.components) {
+            (_, Some(c)) => vec![&c.u, &c.v],
+            (Some(d), None) => vec![&d.variable],
+            (None, None) => {
+                return Err(AppError::ogc(
+                    OgcCode::StyleNotDefined,
+                    "STYLES",
+                    format!(
+                        "{} has no direction: arrows and barbs need a speed with a *_to_direction or *_from_direction variable, or eastward_* and northward_* components",
+                        req.layer.name
+                    ),
+                ));
+            }
         };
-        if !dir.to {
-            degrees.iter_mut().for_each(|d| *d += 180.0);
+        // The speeds the fill was drawn from, when the fill computed them.
+        let speed = match speed {
+            Some(v) => v,
+            None if req.layer.kind == CollectionKind::Swath => self.swath_values(state, req.layer, req).await?,
+            None => {
+                let slab = self.slab(state, req.layer, req.step).await?;
+                self.resample(slab, req.crs, req.window, Interp::Nearest).await?
+            }
+        };
+        let mut fields = Vec::with_capacity(2);
+        for variable in companions {
+            fields.push(self.companion_values(state, req, variable).await?);
         }
+        let degrees = match (fields.pop(), fields.pop(), &req.layer.direction) {
+            // Compass degrees the vector points to, from its components.
+            (Some(v), Some(u), _) => u.iter().zip(&v).map(|(u, v)| u.atan2(*v).to_degrees()).collect(),
+            (Some(mut d), None, Some(dir)) => {
+                if !dir.to {
+                    d.iter_mut().for_each(|d| *d += 180.0);
+                }
+                d
+            }
+            _ => return Err(AppError::Render(format!("{}: no direction field", req.layer.name))),
+        };
         let (colour, by_speed) = if vs.fill {
             table.push([0, 0, 0, 255]);
             (GlyphColour::Fixed(u8::try_from(table.len() - 1).unwrap_or(u8::MAX)), Vec::new())
@@ -404,6 +459,31 @@ impl Maps {
             style.max,
         );
         Ok(())
+    }
+
+    /// The values of another variable of the layer's collection over the request's view, at
+    /// the same step (grids) or time window (swaths): directions and vector components.
+    async fn companion_values(
+        &self,
+        state: &AppState,
+        req: &ImageRequest<'_>,
+        variable: &str,
+    ) -> Result<Vec<f32>, AppError> {
+        let index = self.layers(&state.config, state.catalog.as_ref()).await?;
+        let layer = index.get(&format!("{}/{}", req.layer.collection, variable))?.clone();
+        if req.layer.kind == CollectionKind::Swath {
+            return self.swath_values(state, &layer, req).await;
+        }
+        let step = layer
+            .steps
+            .iter()
+            .find(|s| s.granule.id == req.step.granule.id && s.index == req.step.index)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::Render(format!("{} has no step of granule {}", layer.name, req.step.granule.id))
+            })?;
+        let slab = self.slab(state, &layer, &step).await?;
+        self.resample(slab, req.crs, req.window, Interp::Nearest).await
     }
 
     /// Renders (or fetches from the image cache) a PNG.
@@ -451,5 +531,63 @@ impl Maps {
         let png = Bytes::from(png);
         self.images.insert(key, png.clone()).await;
         Ok(Rendered { png, etag })
+    }
+}
+
+/// The magnitude of a vector, in place over its eastward component (NaN where either is).
+fn magnitude(u: &mut [f32], v: &[f32]) {
+    for (u, v) in u.iter_mut().zip(v) {
+        *u = u.hypot(*v);
+    }
+}
+
+/// A quality value as a rank: NaN (no quality) below every number.
+fn rank(q: f32) -> f64 {
+    if q.is_nan() { f64::NEG_INFINITY } else { f64::from(q) }
+}
+
+/// Merges one pass (`values` and its `quality`, drawn over the same pixels) into the mosaic
+/// `out`: a pixel takes the pass's value when its quality is at least the best so far (so the
+/// newest wins among equals, passes coming oldest first) and not below `min`.
+fn merge_by_quality(values: &[f32], quality: &[f32], min: Option<f64>, out: &mut [f32], best: &mut [f64]) {
+    for (k, &v) in values.iter().enumerate() {
+        if v.is_nan() {
+            continue;
+        }
+        let q = rank(quality[k]);
+        if min.is_some_and(|m| q < m) || q < best[k] {
+            continue;
+        }
+        out[k] = v;
+        best[k] = q;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_best_quality_wins_and_the_newest_among_equals() {
+        let nan = f32::NAN;
+        let mut out = vec![nan; 4];
+        let mut best = vec![f64::NEG_INFINITY; 4];
+        // Older pass: good quality on pixels 0 and 1, poor on 2, nothing on 3.
+        merge_by_quality(&[1.0, 1.0, 1.0, nan], &[5.0, 3.0, 1.0, nan], None, &mut out, &mut best);
+        // Newer pass: worse on 0, equal on 1, better on 2, and a cell without quality on 3.
+        merge_by_quality(&[2.0, 2.0, 2.0, 2.0], &[4.0, 3.0, 2.0, nan], None, &mut out, &mut best);
+        assert_eq!(out, vec![1.0, 2.0, 2.0, 2.0]);
+        // A minimum drops low-quality cells, and cells without quality.
+        let mut out = vec![nan; 4];
+        let mut best = vec![f64::NEG_INFINITY; 4];
+        merge_by_quality(&[2.0, 2.0, 2.0, 2.0], &[4.0, 3.0, 2.0, nan], Some(3.0), &mut out, &mut best);
+        assert!(out[0] == 2.0 && out[1] == 2.0 && out[2].is_nan() && out[3].is_nan(), "{out:?}");
+    }
+
+    #[test]
+    fn magnitudes_of_components_keep_missing_cells_missing() {
+        let mut u = vec![3.0, f32::NAN, 0.0];
+        magnitude(&mut u, &[4.0, 1.0, f32::NAN]);
+        assert!(u[0] == 5.0 && u[1].is_nan() && u[2].is_nan(), "{u:?}");
     }
 }
