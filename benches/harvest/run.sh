@@ -111,6 +111,8 @@ run_iroise() { # P N
     rm -rf "$dir"
     mkdir -p "$dir"
     cp "$repo/server/src/commands/demo.toml" "$dir/iroise.toml"
+    # The demo config names the JWT key `iroise demo` writes next to it.
+    head -c 48 /dev/urandom | base64 >"$dir/jwt.key"
     cat >>"$dir/iroise.toml" <<TOML
 
 [[harvest]]

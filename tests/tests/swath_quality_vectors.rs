@@ -144,6 +144,19 @@ fn components_make_a_vector_layer_that_matches_speed_and_direction() {
     for layer in ["plain/wind", "plain/u", "plain/v", "plain/wind_speed"] {
         assert!(text.contains(&format!("<Name>{layer}</Name>")), "capabilities lack {layer}");
     }
+    // Vector layers advertise their glyph styles, with legends.
+    let wind =
+        text.split("<Name>plain/wind</Name>").nth(1).and_then(|t| t.split("</Layer>").next()).expect("plain/wind");
+    for style in ["fill-arrows/speed", "arrows/speed", "fill-barbs/speed", "barbs/speed", "default-scalar/speed"] {
+        assert!(wind.contains(&format!("<Name>{style}</Name>")), "plain/wind lacks style {style}");
+    }
+    let plain_u = text.split("<Name>plain/u</Name>").nth(1).and_then(|t| t.split("</Layer>").next()).expect("plain/u");
+    assert!(!plain_u.contains("arrows/"), "a component alone has no glyph styles");
+    let legend = wms(
+        &server,
+        "SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=plain/wind&STYLES=fill-arrows/speed&FORMAT=image/png",
+    );
+    png_reply(&legend, "legend of plain/wind fill-arrows/speed");
     // Its values are the magnitude of the components: the speed.
     for (lon, lat) in [(5.0, -5.0), (27.0, 5.0)] {
         let speed = value_at(&server, "plain/wind_speed", lon, lat).expect("a speed");

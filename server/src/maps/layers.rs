@@ -105,6 +105,11 @@ impl Layer {
     pub fn source_variable(&self) -> &str {
         self.components.as_ref().map_or(&self.variable.name, |c| &c.u)
     }
+
+    /// Whether arrow and barb styles apply: a speed with a direction, or components.
+    pub fn has_vectors(&self) -> bool {
+        self.direction.is_some() || self.components.is_some()
+    }
 }
 
 /// Vector layers from component pairs, by CF standard names: `eastward_X` and `northward_X` of

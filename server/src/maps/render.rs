@@ -221,6 +221,15 @@ impl Maps {
         }
     }
 
+    /// Every value of a layer at a step, grid or swath granule alike: what an automatic legend
+    /// range is computed from.
+    pub async fn step_values(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Vec<f32>, AppError> {
+        if layer.kind == CollectionKind::Swath {
+            return Ok(self.swath(state, layer, step).await?.values.clone());
+        }
+        Ok(self.slab(state, layer, step).await?.values.clone())
+    }
+
     /// A swath granule's geolocation index and values, read once and cached by bytes.
     async fn swath(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<SwathCached>, AppError> {
         let key = SlabKey::of(layer, step, 0);

@@ -187,13 +187,29 @@ fn layer(d: &mut XmlDoc, c: &CapabilitiesInput<'_>, l: &Layer) {
         }
     }
     let default = l.default_style.palette.name;
-    let mut names: Vec<&str> = vec![default];
-    names.extend(palette::all().iter().map(|p| p.name).filter(|n| *n != default));
-    for name in names {
-        let style = format!("default-scalar/{name}");
+    let mut styles: Vec<(String, String)> =
+        vec![(format!("default-scalar/{default}"), format!("{default} colour scale"))];
+    // Vector layers: their glyph styles with the default palette (any palette is accepted).
+    if l.has_vectors() {
+        for (kind, what) in [
+            ("fill-arrows", "black arrows over the colour fill"),
+            ("arrows", "arrows coloured by"),
+            ("fill-barbs", "black barbs over the colour fill"),
+            ("barbs", "barbs coloured by"),
+        ] {
+            styles.push((format!("{kind}/{default}"), format!("{what} {default} colour scale")));
+        }
+    }
+    styles.extend(
+        palette::all()
+            .iter()
+            .filter(|p| p.name != default)
+            .map(|p| (format!("default-scalar/{}", p.name), format!("{} colour scale", p.name))),
+    );
+    for (style, title) in styles {
         d.open("Style", &[]);
         d.text_element("Name", &[], &style);
-        d.text_element("Title", &[], &format!("{name} colour scale"));
+        d.text_element("Title", &[], &title);
         d.open("LegendURL", &[("width", "110"), ("height", "264")]);
         d.text_element("Format", &[], "image/png");
         let href = format!(

@@ -39,10 +39,11 @@ pub async fn get_legend_graphic(state: &AppState, principal: &Principal, p: &Par
         }
     };
     let (width, height) = (dim("WIDTH", dw)?, dim("HEIGHT", dh)?);
-    // An automatic range needs data: use the whole latest field.
+    // An automatic range needs data: use the whole field (the granule, for swaths) at TIME or
+    // the latest.
     let values = if spec.needs_data_range(&layer.default_style) {
         let step = layer.pick(p.time()?)?.clone();
-        state.maps.slab(state, &layer, &step).await?.values.clone()
+        state.maps.step_values(state, &layer, &step).await?
     } else {
         Vec::new()
     };
