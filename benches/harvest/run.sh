@@ -207,7 +207,7 @@ for (tool, p), secs in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0]))
                            "speed_vs_lftp": ratio})
     r = f"{ratio:.2f}x" if ratio else "-"
     print(f"{tool:<18} {p:>8} {med:>8.3f} {files / med:>9.0f} {total / 1e6 / med:>7.1f} {r:>8}")
-print("\niroise: `iroise harvest run` from the shell, process start (114 shared libraries, GDAL's),"
+print("\niroise: `iroise harvest run` from the shell, process start (46 shared libraries, netCDF-C and HDF5 among them),"
       "\n        configuration and database open included; iroise-in-process: the run itself, as a"
       "\n        schedule inside `iroise serve` runs it; lftp and wget: their whole command.")
 result["complete"] = ok
