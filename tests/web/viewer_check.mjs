@@ -176,6 +176,23 @@ async function main() {
       step(`auto range on ${grid}: ${range}`);
     }
 
+    // An automatic range on the swath: GetMetadata minmax of the window's mosaic in view, one
+    // range for every tile and for the legend.
+    await row.locator("input.auto").check();
+    await tab.waitForFunction((n) => window.iroiseViewer.state.layers.find((l) => l.name === n).autoRange, SWATH, {
+      timeout: TIMEOUT_MS,
+    });
+    await settle(tab);
+    const swathRange = await tab.evaluate((n) => window.iroiseViewer.olLayers[n].getSource().getParams().COLORSCALERANGE, SWATH);
+    report.swathAutoRange = swathRange;
+    const [lo, hi] = String(swathRange).split(",").map(Number);
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo >= 0 && hi > lo)) problem(`the swath's auto range is not a min,max pair of speeds: ${swathRange}`);
+    const swathLegend = await row.locator("img.legend").evaluate((img) => ({ src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0 }));
+    if (!swathLegend.loaded || !swathLegend.src.includes("COLORSCALERANGE=" + encodeURIComponent(swathRange))) {
+      problem(`the swath legend does not show the automatic range ${swathRange}: ${JSON.stringify(swathLegend)}`);
+    }
+    step(`auto range on ${SWATH}: ${swathRange}`);
+
     // Click a point on a pass: a pixel where the swath layer drew something, away from its edges.
     const mapBox = await tab.locator("#map").boundingBox();
     report.map = mapBox;
@@ -241,6 +258,7 @@ async function main() {
 
     // The shared URL restores the view.
     report.snapshot = await tab.evaluate(() => window.iroiseViewer.snapshot());
+    report.sharedParams = await tab.evaluate((n) => window.iroiseViewer.olLayers[n].getSource().getParams(), SWATH);
     report.sharedUrl = tab.url();
     const second = await context.newPage();
     watch(second, base);
@@ -257,7 +275,15 @@ async function main() {
       problem(`map position not restored: ${a.center}@${a.zoom} vs ${b.center}@${b.zoom}`);
     }
     const restoredParams = await second.evaluate((n) => window.iroiseViewer.olLayers[n].getSource().getParams(), SWATH);
-    if (!same(restoredParams, report.swathParams)) problem(`restored WMS parameters differ: ${JSON.stringify(restoredParams)}`);
+    // An automatic range is kept in the URL as `auto` and recomputed over the restored view,
+    // which may differ by a rounding of the zoom: the range must come back within 5 %.
+    const { COLORSCALERANGE: r1, ...rest1 } = report.sharedParams;
+    const { COLORSCALERANGE: r2, ...rest2 } = restoredParams;
+    const [a1, b1] = String(r1).split(",").map(Number);
+    const [a2, b2] = String(r2).split(",").map(Number);
+    const span = Math.abs(b1 - a1);
+    if (!(Math.abs(a1 - a2) <= 0.05 * span && Math.abs(b1 - b2) <= 0.05 * span)) problem(`restored automatic range ${r2} is not ${r1}`);
+    if (!same(rest2, rest1)) problem(`restored WMS parameters differ: ${JSON.stringify(restoredParams)}`);
     const top = await second.locator("li.layer").first().getAttribute("data-layer");
     if (top !== SWATH) problem(`restored layer order starts with ${top}`);
     report.tileErrors.push(...(await second.evaluate(() => window.iroiseViewer.pending.errors)));

@@ -6,7 +6,7 @@
 //   /api/collections/{id}/availability    days with data, for the timeline
 //   /api/colocation                       days when every visible collection has data
 //   /wms GetMap (TileWMS, EPSG:3857)      the maps; swaths as TIME=start/end window mosaics
-//   /wms GetMetadata layerDetails/minmax  the palettes; an automatic range for grids
+//   /wms GetMetadata layerDetails/minmax  the palettes; an automatic range over the view
 //   /wms GetLegendGraphic                 one legend per visible layer
 //   /wms GetFeatureInfo (JSON)            values under a click, with the granule's key
 //
@@ -174,9 +174,9 @@ function readHash() {
 
 function styleParams(l) {
   let range = l.auto ? "auto" : l.range ? l.range.join(",") : null;
-  // Grids get their automatic range from GetMetadata minmax over the view (l.autoRange), so
-  // that every tile shares one range; swaths ask each tile for `auto`.
-  if (l.auto && l.kind === "grid" && l.autoRange) range = l.autoRange.join(",");
+  // An automatic range comes from GetMetadata minmax over the view (l.autoRange: of the grid,
+  // or of the time window's swath mosaic), so that every tile shares one range.
+  if (l.auto && l.autoRange) range = l.autoRange.join(",");
   const p = { STYLES: "default-scalar/" + l.palette, LOGSCALE: l.log ? "true" : "false" };
   if (range) p.COLORSCALERANGE = range;
   return p;
@@ -246,7 +246,7 @@ async function refreshAutoRanges() {
   const size = map.getSize();
   if (!size) return;
   const bbox = map.getView().calculateExtent(size);
-  for (const l of visibleLayers().filter((l) => l.auto && l.kind === "grid" && inWindow(l))) {
+  for (const l of visibleLayers().filter((l) => l.auto && inWindow(l))) {
     const q = new URLSearchParams({
       REQUEST: "GetMetadata",
       item: "minmax",
@@ -261,7 +261,9 @@ async function refreshAutoRanges() {
       const mm = await getJson("/wms?" + q);
       const lo = mm.robustMin ?? mm.min;
       const hi = mm.robustMax ?? mm.max;
-      if (Number.isFinite(lo) && Number.isFinite(hi) && hi > lo) l.autoRange = [lo, hi];
+      // Four significant digits: enough for a colour scale, and short in URLs.
+      const round = (v) => Number(v.toPrecision(4));
+      if (Number.isFinite(lo) && Number.isFinite(hi) && hi > lo) l.autoRange = [round(lo), round(hi)];
     } catch (e) {
       status(`automatic range of ${l.title}: ${e.message}`);
     }
@@ -288,9 +290,8 @@ function legendUrl(l) {
     WIDTH: "240",
     HEIGHT: "90",
   });
-  // The server draws no `auto` legend for swaths (the range depends on each tile): show the
-  // default range there, and say so.
-  if (p.COLORSCALERANGE && p.COLORSCALERANGE !== "auto") q.set("COLORSCALERANGE", p.COLORSCALERANGE);
+  // Until the view's automatic range is known, `auto` legends take the whole field's range.
+  if (p.COLORSCALERANGE) q.set("COLORSCALERANGE", p.COLORSCALERANGE);
   return withToken("/wms?" + q);
 }
 
@@ -434,9 +435,6 @@ function styleControls(l) {
       ),
     ),
     el("img", { class: "legend", "data-layer": l.name, alt: "legend of " + l.title }),
-    l.auto && l.kind === "swath"
-      ? el("div", { class: "note" }, "auto: each tile stretches to its data; the legend shows the default range")
-      : null,
   );
 }
 
