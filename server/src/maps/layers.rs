@@ -338,7 +338,7 @@ fn unreachable_palette() -> &'static Palette {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use chrono::TimeZone;
 
@@ -365,7 +365,8 @@ mod tests {
         assert_eq!(direction_of(&all[1], &all), None);
     }
 
-    fn layer() -> Layer {
+    /// A grid layer of three daily steps of one granule, no vertical axis.
+    pub(in crate::maps) fn layer() -> Layer {
         let g = Arc::new(GranuleRef {
             id: 1,
             version: 1,

@@ -39,10 +39,12 @@ pub async fn get_legend_graphic(state: &AppState, principal: &Principal, p: &Par
         }
     };
     let (width, height) = (dim("WIDTH", dw)?, dim("HEIGHT", dh)?);
-    // An automatic range needs data: use the whole latest field.
+    // An automatic range needs data: use the whole field of the time step (the latest by
+    // default) and level (the surface by default).
     let values = if spec.needs_data_range(&layer.default_style) {
         let step = layer.pick(p.time()?)?.clone();
-        state.maps.slab(state, &layer, &step).await?.values.clone()
+        let level = layer.level(p.get("ELEVATION"))?.map(|l| l.index);
+        state.maps.slab(state, &layer, &step, level).await?.values.clone()
     } else {
         Vec::new()
     };
