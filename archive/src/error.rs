@@ -54,6 +54,9 @@ pub enum ArchiveError {
     #[error("time index {index} out of range for variable {variable:?} in {path} ({len} steps)")]
     TimeIndexOutOfRange { path: PathBuf, variable: String, index: usize, len: usize },
 
+    #[error("level index {index} out of range for variable {variable:?} in {path} ({len} levels of {dimension:?})")]
+    LevelIndexOutOfRange { path: PathBuf, variable: String, dimension: String, index: usize, len: usize },
+
     #[error("variable {variable:?} in {path} has unsupported type {vartype}")]
     UnsupportedType { path: PathBuf, variable: String, vartype: String },
 

@@ -120,6 +120,68 @@ pub struct VariableInfo {
     pub valid_min: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_max: Option<f64>,
+    /// The vertical axis the variable is on (depth, height, pressure), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vertical: Option<VerticalAxis>,
+}
+
+/// Which way a vertical coordinate increases (CF `positive`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Positive {
+    Up,
+    Down,
+}
+
+/// A variable's vertical coordinate: its values as the file stores them (depths stay positive
+/// when `positive` is `down`), its units and direction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerticalAxis {
+    /// The coordinate variable, also the name of its dimension.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<String>,
+    pub positive: Positive,
+    pub values: Vec<f64>,
+}
+
+impl VerticalAxis {
+    /// Whether the axis is a pressure (its units are a pressure): the surface is then its
+    /// largest value rather than the one nearest zero.
+    pub fn is_pressure(&self) -> bool {
+        const PRESSURE_UNITS: [&str; 9] = ["pa", "hpa", "kpa", "bar", "mbar", "millibar", "decibar", "dbar", "atm"];
+        self.units.as_deref().is_some_and(|u| PRESSURE_UNITS.contains(&u.trim().to_ascii_lowercase().as_str()))
+    }
+
+    /// The index of the level nearest the surface: the largest pressure, or else the value
+    /// nearest zero (as ncWMS picks its default elevation). `None` for an empty axis.
+    pub fn surface_index(&self) -> Option<usize> {
+        let key = |v: f64| if self.is_pressure() { -v } else { v.abs() };
+        (0..self.values.len())
+            .filter(|&i| self.values[i].is_finite())
+            .min_by(|&a, &b| key(self.values[a]).total_cmp(&key(self.values[b])))
+    }
+
+    /// The index of the level nearest `value`, or `None` when `value` is beyond the axis: past
+    /// its first or last value by more than half the gap to their neighbour (the cell a level
+    /// stands for), as ncWMS resolves elevations.
+    pub fn nearest_index(&self, value: f64) -> Option<usize> {
+        if !value.is_finite() {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..self.values.len()).filter(|&i| self.values[i].is_finite()).collect();
+        order.sort_by(|&a, &b| self.values[a].total_cmp(&self.values[b]));
+        let (&lo, &hi) = (order.first()?, order.last()?);
+        let half_gap = |a: usize, b: usize| (self.values[b] - self.values[a]).abs() / 2.0;
+        let below = if order.len() > 1 { half_gap(order[0], order[1]) } else { 0.0 };
+        let above = if order.len() > 1 { half_gap(order[order.len() - 2], hi) } else { 0.0 };
+        // A relative tolerance, so that a value printed with fewer digits still matches.
+        let slack = 1e-6 * (self.values[lo].abs().max(self.values[hi].abs())).max(1e-9);
+        if value < self.values[lo] - below - slack || value > self.values[hi] + above + slack {
+            return None;
+        }
+        order.into_iter().min_by(|&a, &b| (self.values[a] - value).abs().total_cmp(&(self.values[b] - value).abs()))
+    }
 }
 
 /// Where a granule came from: the producer's file as it was received.
@@ -190,6 +252,38 @@ mod tests {
     }
 
     use super::*;
+
+    fn axis(units: &str, values: &[f64]) -> VerticalAxis {
+        VerticalAxis { name: "z".into(), units: Some(units.into()), positive: Positive::Down, values: values.to_vec() }
+    }
+
+    #[test]
+    fn the_surface_level_is_nearest_zero_or_the_largest_pressure() {
+        assert_eq!(axis("m", &[0.5, 10.0, 50.0]).surface_index(), Some(0));
+        assert_eq!(axis("m", &[-50.0, -10.0, -0.5]).surface_index(), Some(2));
+        assert_eq!(axis("m", &[100.0, 5.0, -20.0]).surface_index(), Some(1));
+        assert_eq!(axis("hPa", &[250.0, 500.0, 1000.0]).surface_index(), Some(2));
+        assert_eq!(axis("m", &[]).surface_index(), None);
+    }
+
+    #[test]
+    fn levels_resolve_to_the_nearest_within_half_a_gap_of_the_ends() {
+        let a = axis("m", &[0.5, 10.0, 50.0, 200.0, 1000.0]);
+        assert_eq!(a.nearest_index(0.5), Some(0));
+        assert_eq!(a.nearest_index(9.0), Some(1));
+        assert_eq!(a.nearest_index(31.0), Some(2), "nearer 50 than 10");
+        assert_eq!(a.nearest_index(1399.0), Some(4), "within half a gap past the deepest");
+        assert_eq!(a.nearest_index(1401.0), None, "beyond the deepest level's cell");
+        assert_eq!(a.nearest_index(-4.25), Some(0), "within half a gap above the first");
+        assert_eq!(a.nearest_index(-5.0), None);
+        assert_eq!(a.nearest_index(f64::NAN), None);
+        assert_eq!(a.nearest_index(f64::INFINITY), None);
+        let one = axis("m", &[5.0]);
+        assert_eq!(one.nearest_index(5.0), Some(0));
+        assert_eq!(one.nearest_index(5.1), None);
+        let descending = axis("m", &[-0.5, -10.0, -50.0]);
+        assert_eq!(descending.nearest_index(-12.0), Some(1));
+    }
 
     #[test]
     fn collection_ids_are_url_and_path_safe() {

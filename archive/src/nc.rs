@@ -142,6 +142,49 @@ pub fn coord_role(var: &Variable<'_>) -> Option<CoordRole> {
     }
 }
 
+/// The vertical axis of `var`: the first of its dimensions whose coordinate variable (1D, on
+/// that dimension) has a vertical role, with its decoded values, units and CF `positive`.
+/// Without a `positive` attribute, a pressure or a `depth` points down, anything else up.
+pub fn vertical_axis(file: &netcdf::File, var: &Variable<'_>) -> Option<crate::model::VerticalAxis> {
+    use crate::model::{Positive, VerticalAxis};
+    for d in var.dimensions() {
+        let name = d.name();
+        let Some(coord) = file.variable(&name) else { continue };
+        let on_dim = coord.dimensions().len() == 1 && coord.dimensions()[0].name() == name;
+        if !on_dim || coord_role(&coord) != Some(CoordRole::Vertical) {
+            continue;
+        }
+        let packing = packing_of(&coord);
+        let raw = read_raw_f64(&coord, ..).ok()?;
+        // Values stored as float keep the digits they were written with (10.0, not
+        // 9.99999977648258), as they appear in capabilities and requests.
+        let single = matches!(coord.vartype(), NcVariableType::Float(netcdf::types::FloatType::F32));
+        let values = raw
+            .into_iter()
+            .map(|r| packing.decode(r).unwrap_or(f64::NAN))
+            .map(|v| if single { (v as f32).to_string().parse().unwrap_or(v) } else { v })
+            .collect();
+        let units = attr_string(&coord, "units");
+        let mut axis = VerticalAxis { name, units, positive: Positive::Up, values };
+        axis.positive = match attr_string(&coord, "positive").map(|p| p.trim().to_ascii_lowercase()).as_deref() {
+            Some("down") => Positive::Down,
+            Some("up") => Positive::Up,
+            _ if axis.is_pressure() => Positive::Down,
+            _ if attr_string(&coord, "standard_name").is_some_and(|s| s.eq_ignore_ascii_case("depth")) => {
+                Positive::Down
+            }
+            _ => Positive::Up,
+        };
+        return Some(axis);
+    }
+    None
+}
+
+/// Whether a dimension is a vertical axis: its coordinate variable has a vertical role.
+pub fn is_vertical_dim(file: &netcdf::File, dim: &str) -> bool {
+    file.variable(dim).is_some_and(|v| coord_role(&v) == Some(CoordRole::Vertical))
+}
+
 /// Reads the stored (raw, still packed) values of `extents` of a variable as `f64`.
 pub fn read_raw_f64<E>(var: &Variable<'_>, extents: E) -> netcdf::Result<Vec<f64>>
 where

@@ -89,9 +89,15 @@ impl GridSlab {
     }
 }
 
-/// Reads the 2D horizontal slab of `variable` at `time_index` (other extra dimensions, such as
-/// depth, at index 0), with its latitude and longitude axes.
-pub fn read_grid(path: &Path, variable: &str, time_index: Option<usize>) -> Result<GridSlab> {
+/// Reads the 2D horizontal slab of `variable` at `time_index` and, when it has a vertical
+/// dimension, at `level_index` (index 0 when `None`; any other extra dimension at index 0), with
+/// its latitude and longitude axes.
+pub fn read_grid(
+    path: &Path,
+    variable: &str,
+    time_index: Option<usize>,
+    level_index: Option<usize>,
+) -> Result<GridSlab> {
     let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
     let var = file
         .variable(variable)
@@ -112,13 +118,19 @@ pub fn read_grid(path: &Path, variable: &str, time_index: Option<usize>) -> Resu
     let lon = axis(&xdim.0, nc::CoordRole::Longitude)?;
     let mut extents = Vec::new();
     for (name, len) in &dims[..dims.len() - 2] {
-        let i = if nc::is_time_dim(&file, name) { time_index.unwrap_or(0) } else { 0 };
+        let (i, time) = if nc::is_time_dim(&file, name) {
+            (time_index.unwrap_or(0), true)
+        } else if nc::is_vertical_dim(&file, name) {
+            (level_index.unwrap_or(0), false)
+        } else {
+            (0, false)
+        };
         if i >= *len {
-            return Err(ArchiveError::TimeIndexOutOfRange {
-                path: path.to_owned(),
-                variable: variable.to_owned(),
-                index: i,
-                len: *len,
+            let (path, variable) = (path.to_owned(), variable.to_owned());
+            return Err(if time {
+                ArchiveError::TimeIndexOutOfRange { path, variable, index: i, len: *len }
+            } else {
+                ArchiveError::LevelIndexOutOfRange { path, variable, dimension: name.clone(), index: i, len: *len }
             });
         }
         extents.push(Extent::from(i));
@@ -203,4 +215,71 @@ pub fn read_swath_cell_time(
     .map_err(|e| ArchiveError::netcdf(path, Some("time"), e))?;
     let packing = nc::packing_of(&time);
     Ok(raw.first().copied().and_then(|v| packing.decode(v)).and_then(|v| cf.to_utc(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Positive;
+
+    /// A file with `t(time, depth, lat, lon)`: 1 step, 3 depths (float, positive down), 2 x 2
+    /// cells, value `100 * level + cell`, packed as short with scale 0.5.
+    fn four_d(dir: &Path) -> PathBuf {
+        let path = dir.join("four_d.nc");
+        let mut f = nc::create(&path).unwrap();
+        for (d, n) in [("time", 1), ("depth", 3), ("lat", 2), ("lon", 2)] {
+            f.add_dimension(d, n).unwrap();
+        }
+        let mut v = f.add_variable::<f64>("time", &["time"]).unwrap();
+        v.put_attribute("units", "days since 2026-01-01").unwrap();
+        v.put_values(&[0.0], ..).unwrap();
+        let mut v = f.add_variable::<f32>("depth", &["depth"]).unwrap();
+        v.put_attribute("standard_name", "depth").unwrap();
+        v.put_attribute("units", "m").unwrap();
+        v.put_values(&[0.494_f32, 10.0, 50.0], ..).unwrap();
+        let mut v = f.add_variable::<f64>("lat", &["lat"]).unwrap();
+        v.put_attribute("units", "degrees_north").unwrap();
+        v.put_values(&[-45.0, 45.0], ..).unwrap();
+        let mut v = f.add_variable::<f64>("lon", &["lon"]).unwrap();
+        v.put_attribute("units", "degrees_east").unwrap();
+        v.put_values(&[-90.0, 90.0], ..).unwrap();
+        let mut v = f.add_variable::<i16>("t", &["time", "depth", "lat", "lon"]).unwrap();
+        v.put_attribute("scale_factor", 0.5_f32).unwrap();
+        let packed: Vec<i16> = (0..3).flat_map(|level| (0..4).map(move |cell| 2 * (100 * level + cell))).collect();
+        v.put_values(&packed, ..).unwrap();
+        let mut v = f.add_variable::<f32>("flat", &["lat", "lon"]).unwrap();
+        v.put_values(&[1.0_f32, 2.0, 3.0, 4.0], ..).unwrap();
+        f.close().unwrap();
+        path
+    }
+
+    #[test]
+    fn a_level_of_a_4d_variable_reads_as_its_2d_slab() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = four_d(dir.path());
+        for level in 0..3 {
+            let slab = read_grid(&path, "t", Some(0), Some(level)).unwrap();
+            let want: Vec<f32> = (0..4).map(|cell| (100 * level + cell) as f32).collect();
+            assert_eq!(slab.array.values, want, "level {level}");
+            assert_eq!(slab.array.shape, [2, 2]);
+        }
+        assert_eq!(read_grid(&path, "t", Some(0), None).unwrap().array.values, [0.0, 1.0, 2.0, 3.0], "level 0");
+        let beyond = read_grid(&path, "t", Some(0), Some(3)).unwrap_err();
+        assert!(matches!(beyond, ArchiveError::LevelIndexOutOfRange { index: 3, len: 3, .. }), "{beyond}");
+        // A level asked of a variable without a vertical axis changes nothing.
+        assert_eq!(read_grid(&path, "flat", None, Some(2)).unwrap().array.values, [1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn the_vertical_axis_is_found_with_its_values_units_and_direction() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = four_d(dir.path());
+        let file = nc::open(&path).unwrap();
+        let axis = nc::vertical_axis(&file, &file.variable("t").unwrap()).unwrap();
+        assert_eq!(axis.name, "depth");
+        assert_eq!(axis.units.as_deref(), Some("m"));
+        assert_eq!(axis.positive, Positive::Down, "a depth points down without a positive attribute");
+        assert_eq!(axis.values, [0.494, 10.0, 50.0], "float values keep their written digits");
+        assert_eq!(nc::vertical_axis(&file, &file.variable("flat").unwrap()), None);
+    }
 }

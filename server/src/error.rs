@@ -215,6 +215,18 @@ mod tests {
             (ArchiveError::RangeNotSatisfiable { key: "k".into(), start: 9, end: None, size: 3 }.into(), 416),
             (ArchiveError::Database { source: sqlx::Error::PoolTimedOut }.into(), 503),
             (ArchiveError::Io { path: "/x".into(), source: std::io::Error::other("disk") }.into(), 500),
+            // Levels come from the catalog, never from a client: a level beyond the file is a bug.
+            (
+                ArchiveError::LevelIndexOutOfRange {
+                    path: "/x".into(),
+                    variable: "v".into(),
+                    dimension: "depth".into(),
+                    index: 9,
+                    len: 5,
+                }
+                .into(),
+                500,
+            ),
         ];
         for (e, status) in cases {
             assert_eq!(e.status().as_u16(), status, "{e}");

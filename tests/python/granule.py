@@ -4,6 +4,9 @@ scale_factor, add_offset and _FillValue), for the map tests to predict what a ma
     granule.py boxes FILE VAR BOXES_JSON   statistics of the cells whose centre lies in each box
     granule.py blocks FILE VAR             ocean and land 1-degree blocks found in the data
 
+VAR is a variable name, read at its first time step; `NAME[K]` reads a variable on
+(time, level, lat, lon) at level index K (level 0 without it).
+
 A box is [west, south, east, north] in degrees; east may pass 180 (the box wraps). Its
 statistics: {"cells": n, "valid": n, "min": v or null, "max": v or null}.
 
@@ -16,6 +19,7 @@ and its eight neighbours are all fill.
 """
 
 import json
+import re
 import sys
 
 import netCDF4
@@ -23,11 +27,21 @@ import numpy as np
 
 
 def load(path, var):
-    """lon (-180..180), lat, and the first time step of `var` as a masked float64 array."""
+    """lon (-180..180), lat, and the first time step (and level) of `var` as a masked float64
+    array."""
+    level = 0
+    indexed = re.fullmatch(r"(.+)\[(\d+)\]", var)
+    if indexed:
+        var, level = indexed.group(1), int(indexed.group(2))
     with netCDF4.Dataset(path) as ds:
         v = ds.variables[var]
         dims = v.dimensions
-        data = v[0] if len(dims) == 3 else v[:]
+        if len(dims) == 4:
+            data = v[0, level]
+        elif len(dims) == 3:
+            data = v[0]
+        else:
+            data = v[:]
         lat = np.asarray(ds.variables[dims[-2]][:], dtype=np.float64)
         lon = np.asarray(ds.variables[dims[-1]][:], dtype=np.float64)
     data = np.ma.masked_invalid(np.ma.asarray(data, dtype=np.float64))

@@ -1,12 +1,15 @@
 //! The NetCDF Subset Service (docs/ncss.md) seen by real clients: xarray opens its netCDF-3
 //! and netCDF-4 subsets with the requested box, stride and times, the granule's raw packed
 //! values bit for bit and its CF attributes; a box across the antimeridian has a continuous
-//! longitude axis; a point answers the nearest cell in CSV and JSON; siphon reads dataset.xml;
-//! bad requests get a 400, 404 or 413 naming the problem, never a 500.
+//! longitude axis; `vertCoord` picks the nearest level of a 4D variable; a point answers the
+//! nearest cell in CSV and JSON; siphon reads dataset.xml; bad requests get a 400, 404 or 413
+//! naming the problem, never a 500.
 
 use iroise_tests::http::{Reply, get};
 use iroise_tests::maps::{Granule, excerpt};
-use iroise_tests::opendap::{GRID, MODEL, NcArray, SWATH, assert_same_bits, client_json, granule};
+use iroise_tests::opendap::{
+    GRID, Hyperslab, MODEL, NcArray, SWATH, assert_same_bits, client_json, granule, local_raw,
+};
 use iroise_tests::{Demo, Server, stdout_json, temp_dir};
 use serde_json::{Value, json};
 
@@ -144,6 +147,27 @@ fn a_box_across_the_antimeridian_gives_a_continuous_longitude_axis() {
         let (west, east) = (global(&seen, "geospatial_lon_min"), global(&seen, "geospatial_lon_max"));
         assert!(west > 175.0 && east < -175.0, "{}: geospatial_lon_min {west}, max {east}", granule.name);
     }
+}
+
+#[test]
+fn vert_coord_picks_the_nearest_level_of_the_models_potential_temperature() {
+    let demo = Demo::prepare();
+    let server = Server::start(&demo.config);
+    let model = granule(&demo, MODEL);
+    // Cells centred in 29..30 W, 0..1 N of the harmonised 0.25 degree grid (centres from
+    // -179.875 and -89.875): columns 600..603, rows 360..363. 190 m is nearest the 200 m level.
+    let url = ncss_url(&server, &model, "var=thetao&north=1&south=0&west=-30&east=-29&vertCoord=190&accept=netcdf");
+    let reply = get(&url);
+    assert_eq!(reply.status, 200, "GET {url}:\n{}", excerpt(&reply.text()));
+    let dir = temp_dir("iroise-ncss-level-");
+    let subset = dir.path().join("subset.nc");
+    std::fs::write(&subset, &reply.body).expect("subset written");
+    let (depth, _) = local_raw(&subset, "depth", &Hyperslab::new(&[(0, 1, 0)]));
+    assert_eq!(depth.values(), [200.0], "GET {url}: the subset's one level");
+    let (got, _) = local_raw(&subset, "thetao", &Hyperslab::new(&[(0, 1, 0), (0, 1, 0), (0, 1, 3), (0, 1, 3)]));
+    let level = Hyperslab::new(&[(0, 1, 0), (3, 1, 3), (360, 1, 363), (600, 1, 603)]);
+    let (expected, _) = local_raw(&model.path, "thetao", &level);
+    assert_same_bits(&format!("GET {url}: thetao"), &got, &expected);
 }
 
 /// `time,latitude[unit=..],...` rows of a CSV answer as (name, values) columns.

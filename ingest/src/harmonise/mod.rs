@@ -7,8 +7,8 @@
 //! - chunking that suits map tiles, deflate with shuffle;
 //! - ACDD extents filled from the data, provenance attributes added.
 //!
-//! QC runs on the way: coordinates present, grid axes monotonic, positions on the globe, values
-//! within their valid range.
+//! QC runs on the way: coordinates present, grid and vertical axes monotonic, positions on the
+//! globe, values within their valid range.
 
 mod attrs;
 mod copy;
@@ -112,8 +112,12 @@ pub fn harmonise(src: &Path, dst: &Path, opts: &HarmoniseOptions) -> Result<Harm
     for v in file.variables() {
         define_variable(&mut out, &v, &layout, opts.deflate_level).map_err(reject("defining variables"))?;
         if layout.data_vars.contains(&v.name()) {
-            variables.push(variable_info(&v));
+            variables.push(variable_info(&file, &v));
         }
+    }
+    // Levels are picked by nearest value, which needs an ordered axis.
+    for axis in variables.iter().filter_map(|v| v.vertical.as_ref()) {
+        qc::monotonic_axis(&axis.name, &axis.values)?;
     }
     attrs::write_globals(&file, &mut out, opts, &layout, &geo.bbox).map_err(reject("writing global attributes"))?;
 
@@ -300,7 +304,7 @@ fn write_coordinate(dst: &mut netcdf::VariableMut<'_>, values: &[f64]) -> netcdf
     }
 }
 
-fn variable_info(v: &Variable<'_>) -> VariableInfo {
+fn variable_info(file: &netcdf::File, v: &Variable<'_>) -> VariableInfo {
     let (valid_min, valid_max) = nc::packing_of(v).valid_range_physical();
     VariableInfo {
         name: v.name(),
@@ -312,5 +316,7 @@ fn variable_info(v: &Variable<'_>) -> VariableInfo {
         shape: v.dimensions().iter().map(|d| d.len()).collect(),
         valid_min,
         valid_max,
+        // Harmonisation leaves the vertical axis as the producer wrote it.
+        vertical: nc::vertical_axis(file, v),
     }
 }

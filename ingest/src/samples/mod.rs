@@ -10,7 +10,7 @@
 //!   one full orbit per file, 2-D `lat`/`lon` with longitudes in 0..360.
 //! - [`Product::ModelGrid360`] ([`write_model_grid_360`]): an ocean-model grid with longitudes in
 //!   0..360, latitudes descending, `missing_value` instead of `_FillValue`, a `noleap` calendar,
-//!   netCDF-3 (64-bit offset).
+//!   netCDF-3 (64-bit offset), and a 4D potential temperature on five depth levels.
 //!
 //! Every value comes from hashes of fixed seeds and of the product's date or time, never from the
 //! clock: the same [`SampleSpec`] gives the same values on every run, and a given date gives the

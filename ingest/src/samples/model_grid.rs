@@ -3,6 +3,11 @@
 //! Longitudes in 0..360, latitudes descending, `lat` recognisable only by its units, no `axis`
 //! attributes on the horizontal coordinates, `missing_value` (1e20) rather than `_FillValue`, a
 //! `noleap` calendar, and the netCDF-3 64-bit offset format, as many model outputs still are.
+//!
+//! Besides the surface fields, `thetao(time, depth, lat, lon)` is the potential temperature on
+//! [`DEPTHS`] (metres, `positive = "down"`): the map and subset services' 4D variable. It falls
+//! from the SST towards [`DEEP_TEMPERATURE`] with an e-folding depth of [`EFOLDING_DEPTH_M`], so
+//! that each level of a warm ocean has its own range of values.
 
 use std::f64::consts::TAU;
 use std::path::Path;
@@ -20,6 +25,18 @@ use super::{
 /// The model grid is 2.5 times coarser than the GHRSST grid: 0.25° for the default spec.
 const COARSENING: f64 = 2.5;
 const MISSING: f32 = 1.0e20;
+
+/// Depths of the levels of `thetao`, in metres below the surface.
+const DEPTHS: [f64; 5] = [0.5, 10.0, 50.0, 200.0, 1000.0];
+/// The temperature (°C) that `thetao` tends to at depth.
+const DEEP_TEMPERATURE: f64 = 2.0;
+/// The depth (m) over which `thetao` loses 1/e of its difference to the deep temperature.
+const EFOLDING_DEPTH_M: f64 = 150.0;
+
+/// Potential temperature at `depth` metres below a surface at `sst` °C.
+fn potential_temperature(sst: f64, depth: f64) -> f64 {
+    DEEP_TEMPERATURE + (sst - DEEP_TEMPERATURE) * (-depth / EFOLDING_DEPTH_M).exp()
+}
 
 /// Number of plane waves summed into the eddy stream function: smooth and isotropic, with none
 /// of the grid-aligned artefacts that the derivatives of value noise show.
@@ -72,7 +89,7 @@ pub fn write_model_grid_360(dir: &Path, spec: &SampleSpec) -> Result<Vec<SampleF
             continue;
         };
         let path = dir.join(format!("model_sst_{}.nc", date.format("%Y%m%d")));
-        write_atomically(&path, &[("lat", nlat), ("lon", nlon)], |tmp| {
+        write_atomically(&path, &[("lat", nlat), ("lon", nlon), ("depth", DEPTHS.len())], |tmp| {
             let land = land.get_or_insert_with(|| land_grid(&lats, &lons));
             write_day(tmp, date, hours, &lats, &lons, land)
         })?;
@@ -97,6 +114,8 @@ struct Fields {
     sst: Vec<f32>,
     u: Vec<f32>,
     v: Vec<f32>,
+    /// `DEPTHS.len()` levels of `sst.len()` values, the shallowest first.
+    thetao: Vec<f32>,
 }
 
 fn fields(date: NaiveDate, lats: &[f64], lons: &[f64], land: &[bool]) -> Fields {
@@ -131,12 +150,19 @@ fn fields(date: NaiveDate, lats: &[f64], lons: &[f64], land: &[bool]) -> Fields 
             v.push((scale * dpsi_dlon) as f32);
         }
     }
+    let mut thetao = Vec::with_capacity(cells * DEPTHS.len());
+    for depth in DEPTHS {
+        thetao.extend(sst.iter().map(|&t| potential_temperature(f64::from(t), depth) as f32));
+    }
     for (k, _) in land.iter().enumerate().filter(|&(_, &is_land)| is_land) {
         sst[k] = MISSING;
         u[k] = MISSING;
         v[k] = MISSING;
+        for level in 0..DEPTHS.len() {
+            thetao[level * cells + k] = MISSING;
+        }
     }
-    Fields { sst, u, v }
+    Fields { sst, u, v, thetao }
 }
 
 fn write_day(
@@ -151,6 +177,7 @@ fn write_day(
     let mut file = netcdf::create_with(tmp, Options::_64BIT_OFFSET)?;
     // Model output has a record dimension, even for a single time step.
     file.add_unlimited_dimension("time")?;
+    file.add_dimension("depth", DEPTHS.len())?;
     file.add_dimension("lat", lats.len())?;
     file.add_dimension("lon", lons.len())?;
 
@@ -159,6 +186,12 @@ fn write_day(
     var.put_attribute("standard_name", "time")?;
     var.put_attribute("units", "hours since 2000-01-01 00:00:00")?;
     var.put_attribute("calendar", "noleap")?;
+    let mut var = file.add_variable::<f64>("depth", &["depth"])?;
+    var.put_attribute("long_name", "depth")?;
+    var.put_attribute("standard_name", "depth")?;
+    var.put_attribute("units", "m")?;
+    var.put_attribute("positive", "down")?;
+    var.put_attribute("axis", "Z")?;
     let mut var = file.add_variable::<f64>("lat", &["lat"])?;
     var.put_attribute("long_name", "Latitude")?;
     var.put_attribute("units", "degrees_north")?;
@@ -182,6 +215,12 @@ fn write_day(
             var.put_attribute("valid_range", vec![-2.0_f32, 40.0])?;
         }
     }
+    let mut var = file.add_variable::<f32>("thetao", &["time", "depth", "lat", "lon"])?;
+    var.put_attribute("long_name", "sea water potential temperature")?;
+    var.put_attribute("standard_name", "sea_water_potential_temperature")?;
+    var.put_attribute("units", "degree_Celsius")?;
+    var.put_attribute("missing_value", MISSING)?;
+    var.put_attribute("valid_range", vec![-2.0_f32, 40.0])?;
 
     let created = date.succ_opt().unwrap_or(date).format("%Y-%m-%dT03:00:00Z");
     let global: [(&str, AttributeValue); 6] = [
@@ -202,12 +241,14 @@ fn write_day(
     file.enddef()?;
 
     put(&mut file, "time", &[hours], ([0], [1]))?;
+    put(&mut file, "depth", &DEPTHS, ..)?;
     put(&mut file, "lat", lats, ..)?;
     put(&mut file, "lon", lons, ..)?;
     let extent = ([0, 0, 0], [1, lats.len(), lons.len()]);
     put(&mut file, "sst", &data.sst, extent)?;
     put(&mut file, "u", &data.u, extent)?;
     put(&mut file, "v", &data.v, extent)?;
+    put(&mut file, "thetao", &data.thetao, ([0, 0, 0, 0], [1, DEPTHS.len(), lats.len(), lons.len()]))?;
     file.close()
 }
 
@@ -256,14 +297,28 @@ mod tests {
         assert!(sst_var.attribute("_FillValue").is_none());
         let sst: Vec<f32> = sst_var.get_values(..)?;
         let u: Vec<f32> = file.variable("u").ok_or("u")?.get_values(..)?;
+        let depth: Vec<f64> = file.variable("depth").ok_or("depth")?.get_values(..)?;
+        assert_eq!(depth, DEPTHS);
+        let thetao_var = file.variable("thetao").ok_or("thetao")?;
+        let dims: Vec<String> = thetao_var.dimensions().iter().map(|d| d.name()).collect();
+        assert_eq!(dims, ["time", "depth", "lat", "lon"]);
+        let thetao: Vec<f32> = thetao_var.get_values(..)?;
+        let cells = lat.len() * lon.len();
         for (r, &la) in lat.iter().enumerate() {
             for (c, &lo) in lon.iter().enumerate() {
                 let k = r * lon.len() + c;
+                let profile: Vec<f32> = (0..DEPTHS.len()).map(|level| thetao[level * cells + k]).collect();
                 if is_land(la, lo) {
                     assert_eq!((sst[k], u[k]), (MISSING, MISSING));
+                    assert!(profile.iter().all(|&t| t == MISSING), "thetao is missing on land");
                 } else {
                     assert!((-2.0..=40.0).contains(&sst[k]), "{} °C at {la}, {lo}", sst[k]);
                     assert!(u[k].abs() < 3.0, "{} m/s at {la}, {lo}", u[k]);
+                    assert!(profile.iter().all(|t| (-2.0..=40.0).contains(t)), "{profile:?} at {la}, {lo}");
+                    // Warm water cools with depth, level after level.
+                    if sst[k] > 10.0 {
+                        assert!(profile.windows(2).all(|w| w[1] < w[0]), "{profile:?} at {la}, {lo}");
+                    }
                 }
             }
         }

@@ -142,6 +142,7 @@ fn vector_pairs(all: &[VariableInfo]) -> Vec<(VariableInfo, Components)> {
             shape: u.shape.clone(),
             valid_min: None,
             valid_max: None,
+            vertical: u.vertical.clone(),
         };
         out.push((info, Components { u: u.name.clone(), v: v.name.clone() }));
     }
@@ -404,7 +405,7 @@ fn unreachable_palette() -> &'static Palette {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use chrono::TimeZone;
 
@@ -431,7 +432,8 @@ mod tests {
         assert_eq!(direction_of(&all[1], &all), None);
     }
 
-    fn layer() -> Layer {
+    /// A grid layer of three daily steps of one granule, no vertical axis.
+    pub(in crate::maps) fn layer() -> Layer {
         let g = Arc::new(GranuleRef {
             id: 1,
             version: 1,

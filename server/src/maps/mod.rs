@@ -3,6 +3,7 @@
 //! slab -> resample -> style -> palette PNG.
 
 pub mod crs;
+pub mod elevation;
 pub mod layers;
 mod render;
 pub mod style;
@@ -23,6 +24,7 @@ use iroise_archive::catalog::{Catalog, GranuleQuery};
 use iroise_renderers::grid::RegularGrid;
 use tokio::sync::Mutex;
 
+pub use elevation::Level;
 pub use layers::{Layer, LayerIndex, Step};
 pub use render::{Background, ImageRequest, Rendered};
 
@@ -71,15 +73,18 @@ struct SlabKey {
     version: i64,
     variable: String,
     time_index: usize,
+    /// Index along the vertical dimension, for variables that have one.
+    level: Option<usize>,
 }
 
 impl SlabKey {
-    fn of(layer: &Layer, step: &Step, time_index: usize) -> Self {
+    fn of(layer: &Layer, step: &Step, time_index: usize, level: Option<usize>) -> Self {
         Self {
             granule: step.granule.id,
             version: step.granule.version,
             variable: layer.variable.name.clone(),
             time_index,
+            level,
         }
     }
 }

@@ -59,6 +59,8 @@ impl Background {
 pub struct ImageRequest<'a> {
     pub layer: &'a Arc<Layer>,
     pub step: &'a Step,
+    /// The level, for layers with a vertical axis.
+    pub level: Option<usize>,
     pub crs: Crs,
     pub window: Window,
     pub style: &'a StyleSpec,
@@ -76,16 +78,17 @@ pub struct Rendered {
 }
 
 impl ImageRequest<'_> {
-    /// Every input that changes the bytes: granule version, variable, time, CRS, box, size,
-    /// style, interpolation, background.
+    /// Every input that changes the bytes: granule version, variable, time, level, CRS, box,
+    /// size, style, interpolation, background.
     fn cache_key(&self) -> String {
         let w = &self.window;
         format!(
-            "{}|{}@{}|{}|{}|{},{},{},{}|{}x{}|{}|{:?}|{:?}|{:?}",
+            "{}|{}@{}|{}|{:?}|{}|{},{},{},{}|{}x{}|{}|{:?}|{:?}|{:?}",
             self.layer.name,
             self.step.granule.id,
             self.step.granule.version,
             self.step.index,
+            self.level,
             self.crs.code(),
             w.minx,
             w.miny,
@@ -102,9 +105,15 @@ impl ImageRequest<'_> {
 }
 
 impl Maps {
-    /// The decoded field of a layer at a step, read once and cached by bytes. Concurrent
-    /// requests for the same slab wait for one read.
-    pub async fn slab(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<Slab>, AppError> {
+    /// The decoded field of a layer at a step (and a level, for layers with a vertical axis),
+    /// read once and cached by bytes. Concurrent requests for the same slab wait for one read.
+    pub async fn slab(
+        &self,
+        state: &AppState,
+        layer: &Layer,
+        step: &Step,
+        level: Option<usize>,
+    ) -> Result<Arc<Slab>, AppError> {
         if layer.kind == CollectionKind::Swath {
             return Err(AppError::ogc(
                 OgcCode::OperationNotSupported,
@@ -112,7 +121,7 @@ impl Maps {
                 format!("{} is a swath layer: it supports GetMap and tiles, not yet this request", layer.name),
             ));
         }
-        let key = SlabKey::of(layer, step, step.index);
+        let key = SlabKey::of(layer, step, step.index, level);
         let path = state
             .storage
             .local_path(&ObjectKey::new(step.granule.key.clone())?)
@@ -123,9 +132,9 @@ impl Maps {
         self.slabs
             .try_get_with(key, async move {
                 let slab = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
-                    let mut slab = reader::read_grid(&path, &variable, Some(index))?;
+                    let mut slab = reader::read_grid(&path, &variable, Some(index), level)?;
                     if let Some(c) = components {
-                        let v = reader::read_grid(&path, &c.v, Some(index))?;
+                        let v = reader::read_grid(&path, &c.v, Some(index), level)?;
                         magnitude(&mut slab.array.values, &v.array.values);
                     }
                     Ok(slab)
@@ -172,10 +181,10 @@ impl Maps {
         &self,
         state: &AppState,
         layer: &Layer,
-        step: &Step,
+        (step, level): (&Step, Option<usize>),
         style: &Style,
     ) -> Result<Arc<Classified>, AppError> {
-        let slab_key = SlabKey::of(layer, step, step.index);
+        let slab_key = SlabKey::of(layer, step, step.index, level);
         let style_key = format!(
             "{}|{}|{}|{}|{:?}|{:?}",
             style.min,
@@ -189,7 +198,7 @@ impl Maps {
         self.classified
             .try_get_with((slab_key, style_key), async move {
                 // Only on a miss: a classified slab outlives its evicted values.
-                let slab = self.slab(state, layer, step).await?;
+                let slab = self.slab(state, layer, step, level).await?;
                 tokio::task::spawn_blocking(move || {
                     Arc::new(Classified { grid: slab.grid.clone(), indices: style.classify(&slab.values) })
                 })
@@ -223,16 +232,22 @@ impl Maps {
 
     /// Every value of a layer at a step, grid or swath granule alike: what an automatic legend
     /// range is computed from.
-    pub async fn step_values(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Vec<f32>, AppError> {
+    pub async fn step_values(
+        &self,
+        state: &AppState,
+        layer: &Layer,
+        step: &Step,
+        level: Option<usize>,
+    ) -> Result<Vec<f32>, AppError> {
         if layer.kind == CollectionKind::Swath {
             return Ok(self.swath(state, layer, step).await?.values.clone());
         }
-        Ok(self.slab(state, layer, step).await?.values.clone())
+        Ok(self.slab(state, layer, step, level).await?.values.clone())
     }
 
     /// A swath granule's geolocation index and values, read once and cached by bytes.
     async fn swath(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<SwathCached>, AppError> {
-        let key = SlabKey::of(layer, step, 0);
+        let key = SlabKey::of(layer, step, 0, None);
         let path = state
             .storage
             .local_path(&ObjectKey::new(step.granule.key.clone())?)
@@ -427,7 +442,7 @@ impl Maps {
             Some(v) => v,
             None if req.layer.kind == CollectionKind::Swath => self.swath_values(state, req.layer, req).await?,
             None => {
-                let slab = self.slab(state, req.layer, req.step).await?;
+                let slab = self.slab(state, req.layer, req.step, req.level).await?;
                 self.resample(slab, req.crs, req.window, Interp::Nearest).await?
             }
         };
@@ -491,7 +506,9 @@ impl Maps {
             .ok_or_else(|| {
                 AppError::Render(format!("{} has no step of granule {}", layer.name, req.step.granule.id))
             })?;
-        let slab = self.slab(state, &layer, &step).await?;
+        // A companion on the same vertical axis is read at the same level.
+        let level = layer.variable.vertical.is_some().then_some(req.level).flatten();
+        let slab = self.slab(state, &layer, &step, level).await?;
         self.resample(slab, req.crs, req.window, Interp::Nearest).await
     }
 
@@ -515,11 +532,11 @@ impl Maps {
             (style, indices, keep.then_some(values))
         } else if req.interp == Interp::Nearest && !req.style.needs_data_range(default) {
             let style = req.style.resolve(default, &[], req.background.rgba())?;
-            let classified = self.classified(state, req.layer, req.step, &style).await?;
+            let classified = self.classified(state, req.layer, (req.step, req.level), &style).await?;
             let indices = self.gather_indices(classified, req.crs, req.window).await?;
             (style, indices, None)
         } else {
-            let slab = self.slab(state, req.layer, req.step).await?;
+            let slab = self.slab(state, req.layer, req.step, req.level).await?;
             let values = self.resample(slab, req.crs, req.window, req.interp).await?;
             let style = req.style.resolve(default, &values, req.background.rgba())?;
             let classify = style.clone();

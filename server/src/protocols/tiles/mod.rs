@@ -53,6 +53,7 @@ pub async fn render_tile(
     let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let layer = index.get(layer_name).map_err(not_found_layer)?.clone();
     let step = state.maps.pick_step(&layer, p)?;
+    let level = layer.level(p.get("ELEVATION"))?;
     let style = StyleSpec::parse(|k| p.get(k), style_key)?;
     let interp = match p.get("INTERPOLATION").map(str::to_ascii_lowercase).as_deref() {
         None | Some("nearest") => Interp::Nearest,
@@ -67,6 +68,7 @@ pub async fn render_tile(
     let req = ImageRequest {
         layer: &layer,
         step: &step,
+        level: level.map(|l| l.index),
         crs: set.crs(),
         window,
         style: &style,
@@ -103,9 +105,11 @@ async fn tilejson(
     let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, &principal).await?;
     let name = format!("{collection}/{variable}");
     let layer = index.get(&name).map_err(not_found_layer)?;
-    // The style parameters given here are checked now and carried into the tile URLs.
+    // The style parameters and elevation given here are checked now and carried into the tile
+    // URLs.
     let p = Params::new(pairs.clone())?;
     StyleSpec::parse(|k| p.get(k), "STYLE")?;
+    layer.level(p.get("ELEVATION"))?;
     let query: String = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&");
     let base = base_url(&state, &headers);
     let url = format!(

@@ -1,6 +1,6 @@
 //! GetCapabilities for WMS 1.3.0 and 1.1.1: layers grouped by collection, each with its
-//! geographic extent, bounding boxes per CRS, time dimension, styles (one per palette) and a
-//! legend URL per style.
+//! geographic extent, bounding boxes per CRS, time and elevation dimensions, styles (one per
+//! palette) and a legend URL per style.
 
 use iroise_renderers::palette;
 
@@ -161,29 +161,41 @@ fn layer(d: &mut XmlDoc, c: &CapabilitiesInput<'_>, l: &Layer) {
             ],
         );
     }
+    // Each dimension: name, units, default, values, whether TIME's "current" applies.
+    let mut dims: Vec<(&str, String, String, String, bool)> = Vec::new();
     let times: Vec<String> = l.times().map(iso).collect();
     if let Some(latest) = times.last() {
-        let values = times.join(",");
-        if c.wms_111 {
-            d.empty("Dimension", &[("name", "time"), ("units", "ISO8601")]);
+        dims.push(("time", "ISO8601".to_owned(), latest.clone(), times.join(","), true));
+    }
+    if let (Some(axis), Some(default)) = (&l.variable.vertical, l.default_elevation()) {
+        let units = axis.units.clone().unwrap_or_default();
+        dims.push(("elevation", units, default, l.elevations().join(","), false));
+    }
+    if c.wms_111 {
+        // The 1.1.1 DTD wants every Dimension before the first Extent.
+        for (name, units, ..) in &dims {
+            d.empty("Dimension", &[("name", *name), ("units", units.as_str())]);
+        }
+        for (name, _, default, values, _) in &dims {
             d.text_element(
                 "Extent",
-                &[("name", "time"), ("default", latest), ("multipleValues", "0"), ("nearestValue", "1")],
-                &values,
+                &[("name", *name), ("default", default.as_str()), ("multipleValues", "0"), ("nearestValue", "1")],
+                values,
             );
-        } else {
-            d.text_element(
-                "Dimension",
-                &[
-                    ("name", "time"),
-                    ("units", "ISO8601"),
-                    ("default", latest),
-                    ("multipleValues", "0"),
-                    ("nearestValue", "1"),
-                    ("current", "1"),
-                ],
-                &values,
-            );
+        }
+    } else {
+        for (name, units, default, values, current) in &dims {
+            let mut attributes = vec![
+                ("name", *name),
+                ("units", units.as_str()),
+                ("default", default.as_str()),
+                ("multipleValues", "0"),
+                ("nearestValue", "1"),
+            ];
+            if *current {
+                attributes.push(("current", "1"));
+            }
+            d.text_element("Dimension", &attributes, values);
         }
     }
     let default = l.default_style.palette.name;

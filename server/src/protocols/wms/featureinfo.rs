@@ -12,7 +12,7 @@ use crate::params::Params;
 use crate::{
     auth::Principal,
     error::{AppError, OgcCode},
-    maps::{crs::Crs, layers::iso},
+    maps::{crs::Crs, elevation, layers::iso},
     state::AppState,
 };
 
@@ -74,7 +74,7 @@ pub async fn get_feature_info(
             None => (None, m.step.clone(), m.step.time),
         }
     } else {
-        let slab = state.maps.slab(state, &m.layer, &m.step).await?;
+        let slab = state.maps.slab(state, &m.layer, &m.step, m.level.map(|l| l.index)).await?;
         let value = match (slab.grid.col(lon), slab.grid.row(lat)) {
             (Some(c), Some(r)) => slab.values[r * slab.grid.nx() + c],
             _ => f32::NAN,
@@ -84,27 +84,40 @@ pub async fn get_feature_info(
     let units = m.layer.variable.units.clone().unwrap_or_default();
     let time = iso(time);
     let granule = &step.granule;
+    // The level the value was read at, with the vertical axis's units.
+    let elevation = m.level.map(|l| {
+        let units = m.layer.variable.vertical.as_ref().and_then(|a| a.units.clone()).unwrap_or_default();
+        (elevation::number(l.value), units)
+    });
     let (body, content_type) = match format.as_str() {
-        "application/json" => (
-            serde_json::json!({
+        "application/json" => {
+            let mut properties = serde_json::json!({
+                "layer": m.layer.name, "value": value, "units": units, "time": time,
+                "granule": granule.name, "granule_id": granule.id, "granule_version": granule.version,
+                "granule_key": granule.key,
+            });
+            if let (Some(l), Some((_, z_units))) = (m.level, &elevation) {
+                properties["elevation"] = serde_json::json!(l.value);
+                properties["elevation_units"] = serde_json::json!(z_units);
+            }
+            let doc = serde_json::json!({
                 "type": "FeatureCollection",
                 "features": [{
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                    "properties": {
-                        "layer": m.layer.name, "value": value, "units": units, "time": time,
-                        "granule": granule.name, "granule_id": granule.id, "granule_version": granule.version,
-                        "granule_key": granule.key,
-                    }
+                    "properties": properties,
                 }]
-            })
-            .to_string(),
-            "application/json",
-        ),
+            });
+            (doc.to_string(), "application/json")
+        }
         "text/xml" => (
             format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FeatureInfoResponse>\n  <FeatureInfo>\n    <layer>{}</layer>\n    <longitude>{lon}</longitude>\n    <latitude>{lat}</latitude>\n    <time>{time}</time>\n    <value>{}</value>\n    <units>{}</units>\n    <granule id=\"{}\" version=\"{}\">{}</granule>\n  </FeatureInfo>\n</FeatureInfoResponse>\n",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FeatureInfoResponse>\n  <FeatureInfo>\n    <layer>{}</layer>\n    <longitude>{lon}</longitude>\n    <latitude>{lat}</latitude>\n    <time>{time}</time>\n{}    <value>{}</value>\n    <units>{}</units>\n    <granule id=\"{}\" version=\"{}\">{}</granule>\n  </FeatureInfo>\n</FeatureInfoResponse>\n",
                 escape(&m.layer.name),
+                elevation
+                    .as_ref()
+                    .map(|(z, u)| format!("    <elevation units=\"{}\">{z}</elevation>\n", escape(u)))
+                    .unwrap_or_default(),
                 value.map_or("none".to_owned(), |v| v.to_string()),
                 escape(&units),
                 granule.id,
@@ -115,8 +128,12 @@ pub async fn get_feature_info(
         ),
         _ => (
             format!(
-                "layer: {}\nlongitude: {lon}\nlatitude: {lat}\ntime: {time}\nvalue: {}\nunits: {units}\ngranule: {} (id {}, version {})\n",
+                "layer: {}\nlongitude: {lon}\nlatitude: {lat}\ntime: {time}\n{}value: {}\nunits: {units}\ngranule: {} (id {}, version {})\n",
                 m.layer.name,
+                elevation
+                    .as_ref()
+                    .map(|(z, u)| format!("elevation: {}\n", format!("{z} {u}").trim_end()))
+                    .unwrap_or_default(),
                 value.map_or("none".to_owned(), |v| v.to_string()),
                 granule.name,
                 granule.id,

@@ -10,7 +10,7 @@ use crate::params::Params;
 use crate::{
     auth::Principal,
     error::{AppError, OgcCode},
-    maps::{Background, ImageRequest, Layer, LayerIndex, Step, crs::Crs, style::StyleSpec},
+    maps::{Background, ImageRequest, Layer, LayerIndex, Level, Step, crs::Crs, style::StyleSpec},
     state::AppState,
 };
 
@@ -18,6 +18,8 @@ use crate::{
 pub struct MapParams {
     pub layer: Arc<Layer>,
     pub step: Step,
+    /// The `ELEVATION` level, for layers with a vertical axis.
+    pub level: Option<Level>,
     pub crs: Crs,
     pub window: Window,
     pub style: StyleSpec,
@@ -64,6 +66,7 @@ pub fn map_params(
     }
     let layer = index.get_as(name, layers_key)?.clone();
     let step = maps.pick_step(&layer, p)?;
+    let level = layer.level(p.get("ELEVATION"))?;
     let style = StyleSpec::parse(|k| p.get(k), "STYLES")?;
     let interp = match p.get("INTERPOLATION").map(|v| v.trim().to_ascii_lowercase()) {
         None => Interp::Nearest,
@@ -91,7 +94,7 @@ pub fn map_params(
     let time_window = (layer.kind == iroise_archive::model::CollectionKind::Swath)
         .then(|| maps.swath_window(&layer, p))
         .transpose()?;
-    Ok(MapParams { layer, step, crs, window, style, interp, background, time_window })
+    Ok(MapParams { layer, step, level, crs, window, style, interp, background, time_window })
 }
 
 pub async fn get_map(
@@ -106,6 +109,7 @@ pub async fn get_map(
     let req = ImageRequest {
         layer: &m.layer,
         step: &m.step,
+        level: m.level.map(|l| l.index),
         crs: m.crs,
         window: m.window,
         style: &m.style,

@@ -39,11 +39,12 @@ pub async fn get_legend_graphic(state: &AppState, principal: &Principal, p: &Par
         }
     };
     let (width, height) = (dim("WIDTH", dw)?, dim("HEIGHT", dh)?);
-    // An automatic range needs data: use the whole field (the granule, for swaths) at TIME or
-    // the latest.
+    // An automatic range needs data: use the whole field of the time step (the latest by
+    // default) and level (the surface by default); the granule, for swaths.
     let values = if spec.needs_data_range(&layer.default_style) {
         let step = layer.pick(p.time()?)?.clone();
-        state.maps.step_values(state, &layer, &step).await?
+        let level = layer.level(p.get("ELEVATION"))?.map(|l| l.index);
+        state.maps.step_values(state, &layer, &step, level).await?
     } else {
         Vec::new()
     };

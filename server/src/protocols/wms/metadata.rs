@@ -1,5 +1,6 @@
 //! ncWMS `GetMetadata`: `layerDetails` (units, extent, default style, palettes, dates with
-//! data), `timesteps` (the times within a day) and `minmax` (the data range in a view).
+//! data, vertical levels), `timesteps` (the times within a day) and `minmax` (the data range in
+//! a view, at a time and level).
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::Datelike;
+use iroise_archive::model::Positive;
 use iroise_renderers::{palette, style::robust_range};
 
 use super::getmap::map_params;
@@ -40,7 +42,7 @@ pub async fn get_metadata(state: &AppState, principal: &Principal, p: &Params) -
             }
             let nearest = l.pick(p.time()?)?;
             let b = &l.bbox;
-            Ok(Json(serde_json::json!({
+            let mut details = serde_json::json!({
                 "units": l.variable.units,
                 "bbox": [b.west, b.south, b.east, b.north],
                 "scaleRange": l.default_style.range.map(|(a, b)| [a, b]),
@@ -53,8 +55,18 @@ pub async fn get_metadata(state: &AppState, principal: &Principal, p: &Params) -
                 "nearestTimeIso": iso(nearest.time),
                 "timeAxisUnits": "ISO8601",
                 "moreInfo": format!("/catalog/{}/catalog.html", l.collection),
-            }))
-            .into_response())
+            });
+            // As ncWMS 2: the levels as stored, `positive` true when they increase upwards.
+            if let Some(axis) = &l.variable.vertical {
+                details["continuousZ"] = serde_json::json!(false);
+                details["zaxis"] = serde_json::json!({
+                    "units": axis.units.as_deref().unwrap_or_default(),
+                    "positive": axis.positive == Positive::Up,
+                    "pressure": axis.is_pressure(),
+                    "values": axis.values,
+                });
+            }
+            Ok(Json(details).into_response())
         }
         "timesteps" => {
             let l = index.get_as(layer_name()?, "LAYERNAME")?;
@@ -73,6 +85,7 @@ pub async fn get_metadata(state: &AppState, principal: &Principal, p: &Params) -
                 let req = crate::maps::ImageRequest {
                     layer: &m.layer,
                     step: &m.step,
+                    level: None,
                     crs: m.crs,
                     window: m.window,
                     style: &m.style,
@@ -82,7 +95,7 @@ pub async fn get_metadata(state: &AppState, principal: &Principal, p: &Params) -
                 };
                 state.maps.swath_values(state, &m.layer, &req).await?
             } else {
-                let slab = state.maps.slab(state, &m.layer, &m.step).await?;
+                let slab = state.maps.slab(state, &m.layer, &m.step, m.level.map(|l| l.index)).await?;
                 state.maps.resample(slab, m.crs, m.window, m.interp).await?
             };
             let (lo, hi) = values

@@ -1,5 +1,5 @@
 //! The WMTS 1.0.0 capabilities document: every map layer, both tile matrix sets, KVP and
-//! RESTful (ResourceURL) access, and the time dimension.
+//! RESTful (ResourceURL) access, and the time and elevation dimensions.
 
 use iroise_renderers::palette;
 
@@ -93,11 +93,22 @@ pub fn capabilities(base: &str, index: &LayerIndex) -> String {
         if let Some(latest) = times.last() {
             d.open("Dimension", &[]);
             d.text_element("ows:Identifier", &[], "Time");
-            d.text_element("UOM", &[], "ISO8601");
+            d.text_element("ows:UOM", &[], "ISO8601");
             d.text_element("Default", &[], latest);
             d.text_element("Current", &[], "true");
             for t in &times {
                 d.text_element("Value", &[], t);
+            }
+            d.close("Dimension");
+        }
+        let elevation = l.default_elevation();
+        if let (Some(axis), Some(default)) = (&l.variable.vertical, &elevation) {
+            d.open("Dimension", &[]);
+            d.text_element("ows:Identifier", &[], "Elevation");
+            d.text_element("ows:UOM", &[], axis.units.as_deref().unwrap_or_default());
+            d.text_element("Default", &[], default);
+            for z in l.elevations() {
+                d.text_element("Value", &[], &z);
             }
             d.close("Dimension");
         }
@@ -107,8 +118,9 @@ pub fn capabilities(base: &str, index: &LayerIndex) -> String {
             d.close("TileMatrixSetLink");
         }
         let template = format!(
-            "{base}/wmts/1.0.0/{}/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/{{TileRow}}/{{TileCol}}.png?time={{Time}}",
-            l.name
+            "{base}/wmts/1.0.0/{}/{{Style}}/{{TileMatrixSet}}/{{TileMatrix}}/{{TileRow}}/{{TileCol}}.png?time={{Time}}{}",
+            l.name,
+            if elevation.is_some() { "&elevation={Elevation}" } else { "" }
         );
         d.empty("ResourceURL", &[("format", "image/png"), ("resourceType", "tile"), ("template", &template)]);
         d.close("Layer");
