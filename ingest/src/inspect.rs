@@ -70,10 +70,18 @@ pub fn inspect(file: &netcdf::File) -> Result<Layout, Rejection> {
         )));
     };
     let coords = [lat.as_str(), lon.as_str()];
-    let time = times.iter().map(|t| t.0.clone()).next();
+    // A time axis with no units (NEMO's `time_counter` beside its `time_centered`) says no date.
+    let time = times
+        .iter()
+        .find(|t| file.variable(&t.0).and_then(|v| nc::attr_string(&v, "units")).is_some())
+        .or(times.first())
+        .map(|t| t.0.clone());
+    // CF cell bounds (`nav_lat:bounds = "bounds_lat"`) describe the coordinates, not data.
+    let bounds: Vec<String> = file.variables().filter_map(|v| nc::attr_string(&v, "bounds")).collect();
     let data_vars: Vec<String> = file
         .variables()
         .filter(|v| is_numeric(v) && !coords.contains(&v.name().as_str()) && Some(v.name()) != time)
+        .filter(|v| !bounds.contains(&v.name()))
         .filter(|v| {
             let d = dims_of(v);
             d.contains(&y_dim) && d.contains(&x_dim)
