@@ -6,22 +6,28 @@
 //! longitudes end 360 degrees from where they started, as the cells of an ocean-model grid
 //! over the North Pole do) is closed along that pole: in longitude and latitude it is the band
 //! between its corners and the pole, over every longitude, not a quadrilateral drawn across
-//! the map.
+//! the map. An edge whose ends are half a world apart in longitude goes over a pole (the edges
+//! along ORCA's north fold): it is drawn up to the pole and down, whichever way round closes the
+//! cell.
 
 use super::index::unwrap_near;
 
-/// A cell's outline: its four corners, longitudes unwrapped, plus three vertices along the
-/// pole when it goes around one.
+/// A cell's outline: its four corners, longitudes unwrapped, plus vertices along the pole when
+/// it goes around one or an edge goes over one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Outline {
-    pts: [(f64, f64); 7],
+    pts: [(f64, f64); 12],
     n: usize,
     /// The longitudes it spans (unwrapped: may pass +-180).
     pub west: f64,
     pub east: f64,
-    /// The latitude of the pole it goes around (90 or -90), or 0.
+    /// The latitude of the pole it reaches (90 or -90), or 0.
     pub pole: f64,
 }
+
+/// An edge whose ends are this far apart in longitude goes over the pole (as the edges along
+/// ORCA's north fold do): it is drawn along the pole, not across the map.
+const OVER_THE_POLE: f64 = 179.0;
 
 impl Outline {
     /// The outline of the cell with corners `quad` (longitude, latitude), in order around it;
@@ -30,22 +36,56 @@ impl Outline {
         if quad.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
             return None;
         }
-        let mut pts = [(0.0, 0.0); 7];
-        pts[0] = quad[0];
-        for i in 1..4 {
-            pts[i] = (unwrap_near(quad[i].0, pts[i - 1].0), quad[i].1);
+        // Longitude steps corner to corner, each within +-180.
+        let mut steps = [0.0; 4];
+        let mut over = [false; 4];
+        for i in 0..4 {
+            let (a, b) = (quad[i], quad[(i + 1) % 4]);
+            steps[i] = unwrap_near(b.0, a.0) - a.0;
+            over[i] = steps[i].abs() > OVER_THE_POLE && a.1 * b.1 > 0.0;
         }
-        // 0 for an ordinary cell, +-360 for one that goes around a pole.
-        let turn = unwrap_near(quad[0].0, pts[3].0) - quad[0].0;
-        let (mut n, mut pole) = (4, 0.0);
-        if turn.abs() > 180.0 {
-            let mean = quad.iter().map(|p| p.1).sum::<f64>() / 4.0;
-            pole = if mean >= 0.0 { 90.0 } else { -90.0 };
-            let x = quad[0].0 + turn;
-            pts[4] = (x, quad[0].1);
-            pts[5] = (x, pole);
-            pts[6] = (quad[0].0, pole);
-            n = 7;
+        // An edge over a pole may go either way round: take the ways that close the outline.
+        let flips = over.iter().filter(|&&o| o).count();
+        let closing = (0..1u32 << flips).find_map(|mask| {
+            let mut s = steps;
+            for (bit, i) in (0..4).filter(|&i| over[i]).enumerate() {
+                if mask & (1 << bit) != 0 {
+                    s[i] -= 360.0 * s[i].signum();
+                }
+            }
+            (s.iter().sum::<f64>().abs() < 180.0).then_some(s)
+        });
+        let mut pts = [(0.0, 0.0); 12];
+        let (mut n, mut pole) = (0, 0.0);
+        let mut x = quad[0].0;
+        match closing {
+            Some(s) => {
+                for i in 0..4 {
+                    pts[n] = (x, quad[i].1);
+                    n += 1;
+                    if over[i] {
+                        pole = 90.0f64.copysign(quad[i].1);
+                        pts[n] = (x, pole);
+                        pts[n + 1] = (x + s[i], pole);
+                        n += 2;
+                    }
+                    x += s[i];
+                }
+            }
+            // Around a pole: closed along it, over every longitude.
+            None => {
+                for i in 0..4 {
+                    pts[n] = (x, quad[i].1);
+                    n += 1;
+                    x += steps[i];
+                }
+                let mean = quad.iter().map(|p| p.1).sum::<f64>() / 4.0;
+                pole = if mean >= 0.0 { 90.0 } else { -90.0 };
+                pts[n] = (x, quad[0].1);
+                pts[n + 1] = (x, pole);
+                pts[n + 2] = (quad[0].0, pole);
+                n += 3;
+            }
         }
         let (west, east) =
             pts[..n].iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(w, e), p| (w.min(p.0), e.max(p.0)));
@@ -106,6 +146,20 @@ mod tests {
         let s = Outline::of([(0.0, -89.0), (-90.0, -89.0), (180.0, -89.0), (90.0, -89.0)]).expect("outline");
         assert_eq!(s.pole, -90.0);
         assert!(s.contains(33.0, -89.5) && !s.contains(33.0, -88.5));
+    }
+
+    #[test]
+    fn an_edge_over_the_pole_goes_along_it_and_the_cell_covers_half_the_cap() {
+        // Two cells on either side of a fold running over the pole along 73 E / 107 W.
+        let east = Outline::of([(155.0, 89.6), (-154.0, 89.4), (-107.0, 89.6), (73.0, 89.9)]).expect("outline");
+        let west = Outline::of([(-60.0, 89.4), (-9.0, 89.6), (73.0, 89.9), (-107.0, 89.6)]).expect("outline");
+        for o in [east, west] {
+            assert_eq!(o.pole, 90.0);
+            assert!((o.east - o.west - 180.0).abs() < 1e-9, "half the cap, not all of it: {o:?}");
+        }
+        // Each holds the pole from its own side only.
+        assert!(east.contains(150.0, 89.95) && !east.contains(0.0, 89.95));
+        assert!(west.contains(0.0, 89.95) && !west.contains(150.0, 89.95));
     }
 
     #[test]

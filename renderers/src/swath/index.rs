@@ -62,7 +62,7 @@ fn unit(lon: f64, lat: f64) -> Vec3 {
 /// Longitude and latitude of a (non-zero) vector, NaN for the zero vector.
 fn lon_lat(v: Vec3) -> (f64, f64) {
     let norm = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-    if !(norm > 1e-12) {
+    if norm.is_nan() || norm <= 1e-12 {
         return (f64::NAN, f64::NAN);
     }
     let lat = (v[2] / norm).clamp(-1.0, 1.0).asin().to_degrees();
@@ -89,7 +89,7 @@ fn column_period(rows: usize, cells: usize, at: &impl Fn(usize, usize) -> Option
             continue;
         };
         let step = chord(first, second).max(chord(before_last, last));
-        if !(step > 1e-9) {
+        if step.is_nan() || step <= 1e-9 {
             continue;
         }
         rows_seen += 1;
@@ -138,7 +138,7 @@ fn north_fold(rows: usize, period: usize, at: &impl Fn(usize, usize) -> Option<V
             (low, high) = (low.min(lat), high.max(lat));
         }
     }
-    if n < period / 2 || !(sum > 0.0) {
+    if n < period / 2 || sum.is_nan() || sum <= 0.0 {
         return None;
     }
     let step = sum / n as f64;
