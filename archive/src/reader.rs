@@ -175,13 +175,27 @@ pub fn read_swath(path: &Path, variable: &str) -> Result<SwathSlab> {
     let all = vec![Extent::from(..), Extent::from(..)];
     let mut first = vec![Extent::from(0); dims.len() - 2];
     first.extend(all.iter().cloned());
-    Ok(SwathSlab {
+    let mut slab = SwathSlab {
         rows: horizontal[0].1,
         cells: horizontal[1].1,
         lat: read(&lat, all.clone())?,
         lon: read(&lon, all)?,
         values: read(&var, first)?,
-    })
+    };
+    forget_null_island(&mut slab);
+    Ok(slab)
+}
+
+/// Ocean models that leave out all-land subdomains (NEMO's land-processor elimination) write
+/// 0 degrees north, 0 degrees east for the cells of those subdomains, with fill values. Such a
+/// cell is no position: its geolocation is dropped, so that the cells around it do not stretch
+/// to the Gulf of Guinea.
+fn forget_null_island(slab: &mut SwathSlab) {
+    for ((lat, lon), v) in slab.lat.iter_mut().zip(slab.lon.iter_mut()).zip(&slab.values) {
+        if *lat == 0.0 && *lon == 0.0 && v.is_nan() {
+            (*lat, *lon) = (f32::NAN, f32::NAN);
+        }
+    }
 }
 
 /// The time of one swath cell `(row, cell)`, from a time variable over the swath's two
@@ -217,4 +231,24 @@ pub fn read_swath_cell_time(
     .map_err(|e| ArchiveError::netcdf(path, Some("time"), e))?;
     let packing = nc::packing_of(&time);
     Ok(raw.first().copied().and_then(|v| packing.decode(v)).and_then(|v| cf.to_utc(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eliminated_land_at_null_island_loses_its_geolocation() {
+        let mut slab = SwathSlab {
+            rows: 1,
+            cells: 3,
+            lat: vec![0.0, 0.0, 10.0],
+            lon: vec![0.0, 0.0, 0.0],
+            values: vec![f32::NAN, 1.0, f32::NAN],
+        };
+        forget_null_island(&mut slab);
+        assert!(slab.lat[0].is_nan() && slab.lon[0].is_nan(), "fill at 0 N 0 E: no position");
+        assert_eq!((slab.lat[1], slab.lon[1]), (0.0, 0.0), "a value at 0 N 0 E is a real cell");
+        assert_eq!((slab.lat[2], slab.lon[2]), (10.0, 0.0), "land elsewhere keeps its position");
+    }
 }
