@@ -158,7 +158,9 @@ impl SwathSlab {
     }
 }
 
-/// Reads a 2D swath variable and the latitude and longitude on its two dimensions.
+/// Reads a swath variable and the latitude and longitude on its last two dimensions (rows and
+/// cells). Dimensions before them (the time step of a model file, a depth axis) are read at
+/// their first index: the first time step, the first (surface) level.
 pub fn read_swath(path: &Path, variable: &str) -> Result<SwathSlab> {
     let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
     let var = file
@@ -166,22 +168,46 @@ pub fn read_swath(path: &Path, variable: &str) -> Result<SwathSlab> {
         .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;
     let dims: Vec<(String, usize)> = var.dimensions().iter().map(|d| (d.name(), d.len())).collect();
     let not_swath = || ArchiveError::NotAGrid { path: path.to_owned(), variable: variable.to_owned() };
-    if dims.len() != 2 {
+    if dims.len() < 2 || dims.iter().any(|d| d.1 == 0) {
         return Err(not_swath());
     }
+    let horizontal = &dims[dims.len() - 2..];
     let geo = |role: nc::CoordRole| {
         file.variables()
             .find(|v| {
                 nc::coord_role(v) == Some(role)
-                    && v.dimensions().iter().map(|d| (d.name(), d.len())).collect::<Vec<_>>() == dims
+                    && v.dimensions().iter().map(|d| (d.name(), d.len())).collect::<Vec<_>>() == horizontal
             })
             .ok_or_else(not_swath)
     };
     let (lat, lon) = (geo(nc::CoordRole::Latitude)?, geo(nc::CoordRole::Longitude)?);
-    let read = |v: &netcdf::Variable<'_>| {
-        nc::read_decoded_f32(v, ..).map_err(|e| ArchiveError::netcdf(path, Some(&v.name()), e))
+    let read = |v: &netcdf::Variable<'_>, extents: Vec<Extent>| {
+        nc::read_decoded_f32(v, extents).map_err(|e| ArchiveError::netcdf(path, Some(&v.name()), e))
     };
-    Ok(SwathSlab { rows: dims[0].1, cells: dims[1].1, lat: read(&lat)?, lon: read(&lon)?, values: read(&var)? })
+    let all = vec![Extent::from(..), Extent::from(..)];
+    let mut first = vec![Extent::from(0); dims.len() - 2];
+    first.extend(all.iter().cloned());
+    let mut slab = SwathSlab {
+        rows: horizontal[0].1,
+        cells: horizontal[1].1,
+        lat: read(&lat, all.clone())?,
+        lon: read(&lon, all)?,
+        values: read(&var, first)?,
+    };
+    forget_null_island(&mut slab);
+    Ok(slab)
+}
+
+/// Ocean models that leave out all-land subdomains (NEMO's land-processor elimination) write
+/// 0 degrees north, 0 degrees east for the cells of those subdomains, with fill values. Such a
+/// cell is no position: its geolocation is dropped, so that the cells around it do not stretch
+/// to the Gulf of Guinea.
+fn forget_null_island(slab: &mut SwathSlab) {
+    for ((lat, lon), v) in slab.lat.iter_mut().zip(slab.lon.iter_mut()).zip(&slab.values) {
+        if *lat == 0.0 && *lon == 0.0 && v.is_nan() {
+            (*lat, *lon) = (f32::NAN, f32::NAN);
+        }
+    }
 }
 
 /// The time of one swath cell `(row, cell)`, from a time variable over the swath's two
@@ -197,11 +223,13 @@ pub fn read_swath_cell_time(
     let var = file
         .variable(variable)
         .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;
-    let dims: Vec<String> = var.dimensions().iter().map(|d| d.name()).collect();
+    let all: Vec<String> = var.dimensions().iter().map(|d| d.name()).collect();
+    // The swath's rows and cells: the variable's last two dimensions (see `read_swath`).
+    let dims = &all[all.len().saturating_sub(2)..];
     let Some(time) = file.variables().find(|v| {
         let is_time = v.name() == "time" || nc::attr_string(v, "standard_name").as_deref() == Some("time");
         let vd: Vec<String> = v.dimensions().iter().map(|d| d.name()).collect();
-        is_time && (vd == dims || (vd.len() == 1 && dims.first() == vd.first()))
+        is_time && dims.len() == 2 && (vd == dims || (vd.len() == 1 && dims.first() == vd.first()))
     }) else {
         return Ok(None);
     };
@@ -281,5 +309,20 @@ mod tests {
         assert_eq!(axis.positive, Positive::Down, "a depth points down without a positive attribute");
         assert_eq!(axis.values, [0.494, 10.0, 50.0], "float values keep their written digits");
         assert_eq!(nc::vertical_axis(&file, &file.variable("flat").unwrap()), None);
+    }
+
+    #[test]
+    fn eliminated_land_at_null_island_loses_its_geolocation() {
+        let mut slab = SwathSlab {
+            rows: 1,
+            cells: 3,
+            lat: vec![0.0, 0.0, 10.0],
+            lon: vec![0.0, 0.0, 0.0],
+            values: vec![f32::NAN, 1.0, f32::NAN],
+        };
+        forget_null_island(&mut slab);
+        assert!(slab.lat[0].is_nan() && slab.lon[0].is_nan(), "fill at 0 N 0 E: no position");
+        assert_eq!((slab.lat[1], slab.lon[1]), (0.0, 0.0), "a value at 0 N 0 E is a real cell");
+        assert_eq!((slab.lat[2], slab.lon[2]), (10.0, 0.0), "land elsewhere keeps its position");
     }
 }

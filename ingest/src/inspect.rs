@@ -70,10 +70,18 @@ pub fn inspect(file: &netcdf::File) -> Result<Layout, Rejection> {
         )));
     };
     let coords = [lat.as_str(), lon.as_str()];
-    let time = times.iter().map(|t| t.0.clone()).next();
+    // A time axis with no units (NEMO's `time_counter` beside its `time_centered`) says no date.
+    let time = times
+        .iter()
+        .find(|t| file.variable(&t.0).and_then(|v| nc::attr_string(&v, "units")).is_some())
+        .or(times.first())
+        .map(|t| t.0.clone());
+    // CF cell bounds (`nav_lat:bounds = "bounds_lat"`) describe the coordinates, not data.
+    let bounds: Vec<String> = file.variables().filter_map(|v| nc::attr_string(&v, "bounds")).collect();
     let data_vars: Vec<String> = file
         .variables()
         .filter(|v| is_numeric(v) && !coords.contains(&v.name().as_str()) && Some(v.name()) != time)
+        .filter(|v| !bounds.contains(&v.name()))
         .filter(|v| {
             let d = dims_of(v);
             d.contains(&y_dim) && d.contains(&x_dim)
@@ -187,5 +195,46 @@ mod tests {
             assert_eq!(parse_iso_time(s), Some(want), "{s}");
         }
         assert_eq!(parse_iso_time("yesterday"), None);
+    }
+
+    /// The layout of a NEMO file as XIOS writes it: 2D `nav_lat`/`nav_lon` with their cell
+    /// bounds, a `time_counter` axis without units before the `time_centered` that dates it.
+    #[test]
+    fn a_nemo_file_is_a_swath_whose_bounds_are_not_data_and_whose_time_has_units() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nemo.nc");
+        {
+            let mut f = nc::create(&path).unwrap();
+            f.add_dimension("y", 3).unwrap();
+            f.add_dimension("x", 4).unwrap();
+            f.add_dimension("nvertex", 4).unwrap();
+            f.add_unlimited_dimension("time_counter").unwrap();
+            let mut t = f.add_variable::<f64>("time_counter", &["time_counter"]).unwrap();
+            t.put_attribute("axis", "T").unwrap();
+            t.put_values(&[0.0], ..1).unwrap();
+            let mut t = f.add_variable::<f64>("time_centered", &["time_counter"]).unwrap();
+            t.put_attribute("standard_name", "time").unwrap();
+            t.put_attribute("units", "seconds since 1900-01-01 00:00:00").unwrap();
+            t.put_attribute("calendar", "360_day").unwrap();
+            t.put_values(&[3_578_256_000.0], ..1).unwrap();
+            for (name, standard, bounds) in
+                [("nav_lat", "latitude", "bounds_lat"), ("nav_lon", "longitude", "bounds_lon")]
+            {
+                let mut v = f.add_variable::<f32>(name, &["y", "x"]).unwrap();
+                v.put_attribute("standard_name", standard).unwrap();
+                v.put_attribute("bounds", bounds).unwrap();
+                v.put_values(&[10.0f32; 12], ..).unwrap();
+                f.add_variable::<f32>(bounds, &["y", "x", "nvertex"]).unwrap().put_values(&[10.0f32; 48], ..).unwrap();
+            }
+            let mut tos = f.add_variable::<f32>("tos", &["time_counter", "y", "x"]).unwrap();
+            tos.put_attribute("_FillValue", 1e20f32).unwrap();
+            tos.put_values(&[1.0f32; 12], (0..1, .., ..)).unwrap();
+        }
+        let layout = inspect(&nc::open(&path).unwrap()).unwrap();
+        assert_eq!(layout.kind, CollectionKind::Swath);
+        assert_eq!((layout.lat.as_str(), layout.lon.as_str()), ("nav_lat", "nav_lon"));
+        assert_eq!(layout.data_vars, ["tos"]);
+        assert_eq!(layout.time.as_deref(), Some("time_centered"));
+        assert_eq!(layout.coverage.start.to_rfc3339(), "2015-01-16T00:00:00+00:00");
     }
 }

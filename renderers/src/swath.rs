@@ -6,9 +6,16 @@
 //! A [`SwathIndex`] (blocks of rows with their bounding boxes, built once per granule) selects
 //! the rows that can touch an image. Longitudes are unwrapped within a cell, and a cell is drawn
 //! at every 360-degree shift that meets the image, so cells across the antimeridian are drawn
-//! on both sides with no streak across the map.
+//! on both sides with no streak across the map. Curvilinear ocean-model grids are swaths too:
+//! their columns wrap around the globe (the index joins the seam) and some cells go around the
+//! North Pole (drawn as the band between their corners and the pole, see [`cell`]).
+
+mod cell;
+mod index;
 
 use crate::resample::{Separable, Window};
+use cell::crossing;
+pub use index::{BLOCK_ROWS, BlockBox, Fold, SwathIndex};
 
 /// Geolocation of one swath: cell centres, row-major (`rows` x `cells`), NaN where missing.
 #[derive(Debug, Clone)]
@@ -19,152 +26,21 @@ pub struct Swath {
     pub lon: Vec<f32>,
 }
 
-/// Cell corners: `(rows + 1) x (cells + 1)` points, longitudes unwrapped along rows and
-/// columns so that neighbouring corners are never 360 degrees apart.
-#[derive(Debug, Clone)]
-struct Corners {
-    lat: Vec<f32>,
-    lon: Vec<f32>,
-}
-
-/// The bounding box of a block of rows: longitudes unwrapped (may pass +-180).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BlockBox {
-    pub row0: usize,
-    pub row1: usize,
-    pub west: f64,
-    pub east: f64,
-    pub south: f64,
-    pub north: f64,
-}
-
-/// The per-granule geolocation index: corners and row blocks.
-#[derive(Debug, Clone)]
-pub struct SwathIndex {
-    pub rows: usize,
-    pub cells: usize,
-    corners: Corners,
-    pub blocks: Vec<BlockBox>,
-}
-
-/// Rows per block of the index: small enough to skip most of an orbit for a tile, large enough
-/// for few boxes.
-pub const BLOCK_ROWS: usize = 32;
-
-fn unwrap_near(lon: f64, reference: f64) -> f64 {
-    lon + 360.0 * ((reference - lon) / 360.0).round()
-}
-
-impl SwathIndex {
-    /// Builds the index of a swath (a few milliseconds for an orbit of 1,600 x 64 cells).
-    pub fn build(s: &Swath) -> Self {
-        let (rows, cells) = (s.rows, s.cells);
-        let at = |r: isize, c: isize| -> Option<(f64, f64)> {
-            if r < 0 || c < 0 || r as usize >= rows || c as usize >= cells {
-                return None;
-            }
-            let i = r as usize * cells + c as usize;
-            let (y, x) = (f64::from(s.lat[i]), f64::from(s.lon[i]));
-            (y.is_finite() && x.is_finite()).then_some((x, y))
-        };
-        // A centre, or its linear extrapolation from the two nearest centres inward, for the
-        // virtual ring of centres around the swath.
-        let padded = |r: isize, c: isize| -> Option<(f64, f64)> {
-            if let Some(p) = at(r, c) {
-                return Some(p);
-            }
-            let (rr, cc) = (r.clamp(0, rows as isize - 1), c.clamp(0, cells as isize - 1));
-            let inner = at(rr, cc)?;
-            let (dr, dc) = ((rr - r).signum(), (cc - c).signum());
-            let next = at(rr + dr, cc + dc)?;
-            let nx = unwrap_near(next.0, inner.0);
-            let steps = ((r - rr).abs().max((c - cc).abs())) as f64;
-            Some((inner.0 + (inner.0 - nx) * steps, inner.1 + (inner.1 - next.1) * steps))
-        };
-        let mut corners =
-            Corners { lat: vec![f32::NAN; (rows + 1) * (cells + 1)], lon: vec![f32::NAN; (rows + 1) * (cells + 1)] };
-        for r in 0..=rows as isize {
-            for c in 0..=cells as isize {
-                let around = [padded(r - 1, c - 1), padded(r - 1, c), padded(r, c - 1), padded(r, c)];
-                let Some(reference) = around.iter().flatten().next().copied() else { continue };
-                let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
-                for p in around.iter().flatten() {
-                    sx += unwrap_near(p.0, reference.0);
-                    sy += p.1;
-                    n += 1.0;
-                }
-                let i = r as usize * (cells + 1) + c as usize;
-                corners.lon[i] = (sx / n) as f32;
-                corners.lat[i] = (sy / n).clamp(-90.0, 90.0) as f32;
-            }
-        }
-        let mut blocks = Vec::new();
-        let mut row0 = 0;
-        while row0 < rows {
-            let row1 = (row0 + BLOCK_ROWS).min(rows);
-            let mut b =
-                BlockBox { row0, row1, west: f64::INFINITY, east: f64::NEG_INFINITY, south: 90.0, north: -90.0 };
-            let mut reference = None;
-            for r in row0..=row1 {
-                for c in 0..=cells {
-                    let i = r * (cells + 1) + c;
-                    let (x, y) = (f64::from(corners.lon[i]), f64::from(corners.lat[i]));
-                    if !(x.is_finite() && y.is_finite()) {
-                        continue;
-                    }
-                    let x = unwrap_near(x, *reference.get_or_insert(x));
-                    b.west = b.west.min(x);
-                    b.east = b.east.max(x);
-                    b.south = b.south.min(y);
-                    b.north = b.north.max(y);
-                }
-            }
-            if b.west.is_finite() {
-                // A block over a pole covers every longitude.
-                if b.north > 89.0 || b.south < -89.0 || b.east - b.west >= 360.0 {
-                    b.west = -180.0;
-                    b.east = 180.0;
-                }
-                blocks.push(b);
-            }
-            row0 = row1;
-        }
-        Self { rows, cells, corners, blocks }
-    }
-
-    /// Bytes held, for a cache weighted by size.
-    pub fn weight(&self) -> usize {
-        (self.corners.lat.len() + self.corners.lon.len()) * 4 + self.blocks.len() * std::mem::size_of::<BlockBox>()
-    }
-
-    fn corner(&self, r: usize, c: usize) -> (f64, f64) {
-        let i = r * (self.cells + 1) + c;
-        (f64::from(self.corners.lon[i]), f64::from(self.corners.lat[i]))
-    }
+/// The 360-degree shifts at which the longitudes `[west, east]` meet `[wwest, weast]`.
+fn shifts(west: f64, east: f64, wwest: f64, weast: f64) -> impl Iterator<Item = f64> {
+    [-360.0, 0.0, 360.0].into_iter().filter(move |k| west + k <= weast && east + k >= wwest)
 }
 
 /// The cell whose quadrilateral holds the point (`lon`, `lat`), as `(row, cell)`: the cell a
 /// map pixel at that point shows. `None` outside the swath and in its gaps.
 pub fn locate(index: &SwathIndex, lon: f64, lat: f64) -> Option<(usize, usize)> {
     for b in &index.blocks {
-        if lat < b.south || lat > b.north {
-            continue;
-        }
-        // The point's longitude brought into the block's unwrapped span, if it falls in it.
-        let x = unwrap_near(lon, (b.west + b.east) / 2.0);
-        if x < b.west || x > b.east {
+        if lat < b.south || lat > b.north || shifts(b.west, b.east, lon, lon).next().is_none() {
             continue;
         }
         for r in b.row0..b.row1 {
             for c in 0..index.cells {
-                let corners =
-                    [index.corner(r, c), index.corner(r, c + 1), index.corner(r + 1, c + 1), index.corner(r + 1, c)];
-                if corners.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
-                    continue;
-                }
-                let reference = corners[0].0;
-                let quad = corners.map(|(x, y)| (unwrap_near(x, reference), y));
-                if inside(&quad, unwrap_near(lon, reference), lat, area2(&quad)) {
+                if index.outline(r, c).is_some_and(|o| o.contains(lon, lat)) {
                     return Some((r, c));
                 }
             }
@@ -197,14 +73,9 @@ pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, o
     let (dx, dy) = ((win.maxx - win.minx) / w as f64, (win.maxy - win.miny) / h as f64);
     let (wwest, weast, wsouth, wnorth) = window_lon_lat(win, proj);
     let to_px = |x: f64, y: f64| ((x - win.minx) / dx, (win.maxy - y) / dy);
+    let mut pts = Vec::with_capacity(7);
     for b in &index.blocks {
-        if b.north < wsouth || b.south > wnorth {
-            continue;
-        }
-        // The 360-degree shifts at which this block meets the window.
-        let shifts: Vec<f64> =
-            [-360.0, 0.0, 360.0].into_iter().filter(|k| b.west + k <= weast && b.east + k >= wwest).collect();
-        if shifts.is_empty() {
+        if b.north < wsouth || b.south > wnorth || shifts(b.west, b.east, wwest, weast).next().is_none() {
             continue;
         }
         for r in b.row0..b.row1 {
@@ -213,21 +84,14 @@ pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, o
                 if v.is_nan() {
                     continue;
                 }
-                let quad =
-                    [index.corner(r, c), index.corner(r, c + 1), index.corner(r + 1, c + 1), index.corner(r + 1, c)];
-                if quad.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
-                    continue;
-                }
-                let x0 = quad[0].0;
-                for &k in &shifts {
-                    let pts: Vec<(f64, f64)> = quad
-                        .iter()
-                        .map(|&(x, y)| {
-                            let (px, py) = project(proj, unwrap_near(x, x0) + k, y);
-                            to_px(px, py)
-                        })
-                        .collect();
-                    fill_quad(&pts, v, w, h, out);
+                let Some(outline) = index.outline(r, c) else { continue };
+                for k in shifts(outline.west, outline.east, wwest, weast) {
+                    pts.clear();
+                    pts.extend(outline.points().iter().map(|&(x, y)| {
+                        let (px, py) = project(proj, x + k, y);
+                        to_px(px, py)
+                    }));
+                    fill_polygon(&pts, v, w, h, out);
                 }
             }
         }
@@ -278,16 +142,16 @@ pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize
                     continue;
                 }
                 let pts: Vec<(f64, f64)> = pts.into_iter().map(to_px).collect();
-                fill_quad(&pts, v, w, h, out);
+                fill_polygon(&pts, v, w, h, out);
             }
         }
         base += (b.row1 - b.row0 + 1) * stride;
     }
 }
 
-/// Fills the pixels whose centres lie in the convex quadrilateral `pts` (pixel coordinates);
-/// a quad smaller than a pixel fills the pixel holding its centre.
-fn fill_quad(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
+/// Fills the pixels whose centres lie in the polygon `pts` (pixel coordinates); a polygon
+/// smaller than a pixel fills the pixel holding its centre.
+fn fill_polygon(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
     let (mut minx, mut maxx, mut miny, mut maxy) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in pts {
         minx = minx.min(x);
@@ -298,47 +162,31 @@ fn fill_quad(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
     if maxx < 0.0 || maxy < 0.0 || minx >= w as f64 || miny >= h as f64 {
         return;
     }
-    // Pixel centres inside the quad's box.
+    // Pixel centres inside the polygon's box.
     let i0 = (minx - 0.5).ceil().max(0.0) as usize;
     let i1 = ((maxx - 0.5).floor()).min(w as f64 - 1.0);
     let j0 = (miny - 0.5).ceil().max(0.0) as usize;
     let j1 = ((maxy - 0.5).floor()).min(h as f64 - 1.0);
     let mut filled = false;
     if i1 >= i0 as f64 && j1 >= j0 as f64 {
-        let orientation = area2(pts);
         for j in j0..=j1 as usize {
             let py = j as f64 + 0.5;
             for i in i0..=i1 as usize {
-                let px = i as f64 + 0.5;
-                if inside(pts, px, py, orientation) {
+                if crossing(pts, i as f64 + 0.5, py) {
                     out[j * w + i] = v;
                     filled = true;
                 }
             }
         }
     }
-    if !filled {
+    // Only a polygon narrower or shorter than a pixel can miss every pixel centre.
+    if !filled && (maxx - minx < 1.0 || maxy - miny < 1.0) {
         let cx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
         let cy = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
         if cx >= 0.0 && cy >= 0.0 && cx < w as f64 && cy < h as f64 {
             out[cy as usize * w + cx as usize] = v;
         }
     }
-}
-
-fn area2(pts: &[(f64, f64)]) -> f64 {
-    let n = pts.len();
-    (0..n).map(|i| pts[i].0 * pts[(i + 1) % n].1 - pts[(i + 1) % n].0 * pts[i].1).sum()
-}
-
-/// Whether a point is inside a convex polygon (or on its edge), for either winding.
-fn inside(pts: &[(f64, f64)], x: f64, y: f64, orientation: f64) -> bool {
-    let n = pts.len();
-    (0..n).all(|i| {
-        let (a, b) = (pts[i], pts[(i + 1) % n]);
-        let cross = (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0);
-        cross * orientation.signum() >= -1e-12
-    })
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@
 //!   config, users and tokens made with the CLI, credential headers.
 //! - [`harvest`] has what the harvest tests share: producer trees, the local FTP/HTTP/OpenSearch
 //!   servers they harvest from (Python, from `tests/python/`), and data dirs with `[[harvest]]`.
+//! - [`real_data`] has the real NEMO ocean-model files of the PyPI package iris-sample-data,
+//!   found through the venv, and a data dir with them ingested as swath collections.
 //! - [`web`] runs the Node scripts in `tests/web/` (playwright-core driving Debian's Chromium).
 //!
 //! Missing tools are failures with a clear message, never silent skips.
@@ -41,6 +43,7 @@ pub mod iroise;
 pub mod maps;
 pub mod opendap;
 pub mod python;
+pub mod real_data;
 pub mod server;
 pub mod web;
 

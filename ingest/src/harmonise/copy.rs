@@ -66,7 +66,7 @@ fn copy_typed<T: NcTypeDescriptor + ToF64>(
         let data = src.get_values::<T, _>(..)?;
         tally.add(packing, data.iter().map(|v| v.to_f64()));
         let out = remap(&data, &shape, maps);
-        return dst.put_values(&out, ..);
+        return dst.put_values(&out, whole(&shape));
     }
     let inner_maps: Vec<AxisMap> = maps.iter().map(|m| AxisMap { axis: m.axis - 1, map: m.map.clone() }).collect();
     for i in 0..shape[0] {
@@ -78,6 +78,13 @@ fn copy_typed<T: NcTypeDescriptor + ToF64>(
         dst.put_values(&out, ext)?;
     }
     Ok(())
+}
+
+/// Extents covering a whole array of `shape`, spelled out: an unlimited dimension of a new file
+/// has length 0 until written, so `..` would select nothing (NEMO files store their row
+/// dimension as the unlimited one).
+pub fn whole(shape: &[usize]) -> Vec<Extent> {
+    shape.iter().map(|&n| Extent::from(0..n)).collect()
 }
 
 /// Reorders a row-major array along the mapped axes.

@@ -40,34 +40,21 @@ pub fn swath_bbox(lat: &[f64], lon: &[f64]) -> BBox {
     BBox { west, south, east, north }
 }
 
-/// A GeoJSON MultiPolygon with one ring per block of rows: left edge down, right edge up.
-/// Longitudes within a ring are unwrapped (they may pass ±180) so rings never jump across the map.
+/// A GeoJSON MultiPolygon with one ring per block of rows: the box of every position in the
+/// block, longitudes unwrapped (they may pass ±180) so rings never jump across the map. A box
+/// rather than the block's edges: the rows of an ocean-model grid go round the globe, and the
+/// middle of a polar pass reaches further north than its edges.
 pub fn swath_footprint(lat: &[f64], lon: &[f64], rows: usize, cells: usize) -> serde_json::Value {
-    let at = |r: usize, c: usize| {
-        let i = r * cells + c;
-        (lon[i], lat[i])
-    };
-    let valid = |p: (f64, f64)| p.0.is_finite() && p.1.is_finite();
     let block = rows.div_ceil(16).max(1);
     let mut polygons = Vec::new();
     let mut start = 0;
     while start < rows {
         let end = (start + block).min(rows - 1);
-        let mid = (start + end) / 2;
-        let mut ring: Vec<(f64, f64)> = Vec::new();
-        for r in [start, mid, end] {
-            ring.push(at(r, 0));
-        }
-        for r in [end, mid, start] {
-            ring.push(at(r, cells - 1));
-        }
-        let mut ring: Vec<(f64, f64)> = ring.into_iter().filter(|&p| valid(p)).collect();
-        if ring.len() >= 3 {
-            for i in 1..ring.len() {
-                let prev = ring[i - 1].0;
-                ring[i].0 += 360.0 * ((prev - ring[i].0) / 360.0).round();
-            }
-            ring.push(ring[0]);
+        let (from, to) = (start * cells, ((end + 1) * cells).min(lat.len()));
+        if lat[from..to].iter().zip(&lon[from..to]).any(|(y, x)| y.is_finite() && x.is_finite()) {
+            let b = swath_bbox(&lat[from..to], &lon[from..to]);
+            let east = if b.west > b.east { b.east + 360.0 } else { b.east };
+            let ring = [(b.west, b.south), (east, b.south), (east, b.north), (b.west, b.north), (b.west, b.south)];
             polygons.push(vec![ring.iter().map(|&(x, y)| [round6(x), round6(y)]).collect::<Vec<_>>()]);
         }
         if end + 1 >= rows {
@@ -111,5 +98,22 @@ mod tests {
         let xs: Vec<f64> = ring.as_array().unwrap().iter().map(|p| p[0].as_f64().unwrap()).collect();
         assert_eq!(xs.first(), xs.last());
         assert!(xs.iter().all(|&x| (170.0..=190.0).contains(&x)), "{xs:?}");
+    }
+
+    #[test]
+    fn footprint_of_rows_around_the_globe_covers_every_longitude_and_their_middle() {
+        // 2 rows x 8 cells going round the globe, the middle cells further north than the edges
+        // (as the rows of an ocean-model grid near its north fold).
+        let lon: Vec<f64> = (0..16).map(|i| (i % 8) as f64 * 45.0 - 180.0).collect();
+        let lat: Vec<f64> = (0..16).map(|i| if (3..5).contains(&(i % 8)) { 85.0 } else { 60.0 }).collect();
+        let f = swath_footprint(&lat, &lon, 2, 8);
+        let ring = f["coordinates"][0][0].as_array().unwrap();
+        let xs: Vec<f64> = ring.iter().map(|p| p[0].as_f64().unwrap()).collect();
+        let ys: Vec<f64> = ring.iter().map(|p| p[1].as_f64().unwrap()).collect();
+        assert!(
+            xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - xs.iter().cloned().fold(f64::INFINITY, f64::min)
+                >= 315.0
+        );
+        assert_eq!(ys.iter().cloned().fold(f64::NEG_INFINITY, f64::max), 85.0);
     }
 }

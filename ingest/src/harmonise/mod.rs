@@ -126,7 +126,8 @@ pub fn harmonise(src: &Path, dst: &Path, opts: &HarmoniseOptions) -> Result<Harm
         let Some(mut dst_var) = out.variable_mut(&name) else { continue };
         if name == layout.lat || name == layout.lon {
             let values = if name == layout.lat { &geo.lat } else { &geo.lon };
-            write_coordinate(&mut dst_var, values).map_err(reject(&format!("writing coordinate {name:?}")))?;
+            let shape: Vec<usize> = v.dimensions().iter().map(|d| d.len()).collect();
+            write_coordinate(&mut dst_var, &shape, values).map_err(reject(&format!("writing coordinate {name:?}")))?;
             continue;
         }
         let dims: Vec<String> = v.dimensions().iter().map(|d| d.name()).collect();
@@ -294,13 +295,14 @@ fn tile_chunks(shape: &[usize], kind: CollectionKind) -> Vec<usize> {
     chunks
 }
 
-fn write_coordinate(dst: &mut netcdf::VariableMut<'_>, values: &[f64]) -> netcdf::Result<()> {
+fn write_coordinate(dst: &mut netcdf::VariableMut<'_>, shape: &[usize], values: &[f64]) -> netcdf::Result<()> {
+    let extents = copy::whole(shape);
     match dst.vartype() {
         NcVariableType::Float(netcdf::types::FloatType::F32) => {
             let v: Vec<f32> = values.iter().map(|&x| x as f32).collect();
-            dst.put_values(&v, ..)
+            dst.put_values(&v, extents)
         }
-        _ => dst.put_values(values, ..),
+        _ => dst.put_values(values, extents),
     }
 }
 

@@ -158,3 +158,51 @@ fn projected_drawing_matches_the_lon_lat_drawing_under_the_identity() {
     let (none, _) = block_corners(&index, 40.0, 50.0);
     assert!(none.is_empty());
 }
+
+/// A polar cap shaped like an ocean-model grid near its north fold: rows are ellipses around
+/// the pole (in an azimuthal equidistant plane, degrees from the pole), the top one flattened
+/// into a segment through the pole, so that the top row is its own mirror image (column `c`
+/// and column `cells - 1 - c` are the same point) and the pole lies between its cells. Columns
+/// go round the globe. Values are `row * 1000 + cell`. With `half` the top row is half a row
+/// from the segment instead, so that the fold runs just above it (an F-point pivot).
+fn folded_cap(rows: usize, cells: usize, half: bool) -> (Swath, Vec<f32>) {
+    let top = rows - 1;
+    let (mut lat, mut lon, mut values) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..rows {
+        let b0 = if half { 0.5 } else { 0.0 };
+        let (a, b) = (3.0 + (top - r) as f64, b0 + (top - r) as f64);
+        for c in 0..cells {
+            let t = (c as f64 + 0.5) * std::f64::consts::TAU / cells as f64;
+            let (x, y) = (a * t.cos(), b * t.sin());
+            lat.push((90.0 - x.hypot(y)) as f32);
+            lon.push(y.atan2(x).to_degrees() as f32);
+            values.push((r * 1000 + c) as f32);
+        }
+    }
+    (Swath { rows, cells, lat, lon }, values)
+}
+
+#[test]
+fn a_folded_grid_joins_its_seam_and_its_fold_and_closes_over_the_pole() {
+    let win = Window { minx: -180.0, miny: 82.0, maxx: 180.0, maxy: 90.0, width: 720, height: 64 };
+    for (half, offset) in [(false, 1), (true, 0)] {
+        let (s, v) = folded_cap(10, 36, half);
+        let index = SwathIndex::build(&s);
+        assert_eq!(index.wrap, Some(36));
+        assert_eq!(index.fold, Some(Fold { offset, axis: 35 }));
+        // The cap north of 82 degrees is drawn whole, the pole included, at every longitude.
+        let out = render(&s, &v, win, Separable::LonLat);
+        let holes = out.iter().filter(|x| x.is_nan()).count();
+        assert_eq!(holes, 0, "{holes} holes in the cap (fold {offset})");
+        // GetFeatureInfo finds a cell at the pole from any longitude.
+        for lon in [-179.0, -90.0, 0.0, 45.0, 179.0] {
+            assert!(locate(&index, lon, 89.99).is_some(), "nothing at the pole from {lon} (fold {offset})");
+        }
+    }
+    let (s, v) = folded_cap(10, 36, false);
+    // Without its top row the grid has no fold, and the pole is a hole: the test can fail.
+    let cut = Swath { rows: 9, cells: 36, lat: s.lat[..9 * 36].to_vec(), lon: s.lon[..9 * 36].to_vec() };
+    assert_eq!(SwathIndex::build(&cut).fold, None);
+    let out = render(&cut, &v[..9 * 36], win, Separable::LonLat);
+    assert!(out.iter().any(|x| x.is_nan()), "no hole without the fold");
+}

@@ -24,13 +24,11 @@ pub struct GranuleRef {
 
 impl GranuleRef {
     /// Whether the granule may have data in `view`: its bbox, then its footprint when it has
-    /// one. The footprint's rings join a few edge cells, so the view is widened by a degree
-    /// first: a pass is never left out of a tile it reaches by a curve or a half cell.
+    /// one. Both are of cell centres and the footprint's rings are coarse, so the view is
+    /// widened by a degree first: a pass is never left out of a tile it reaches by a curve or
+    /// a half cell (the cells around the pole of an ocean-model grid reach 90 degrees, their
+    /// centres do not).
     pub fn touches(&self, view: &BBox) -> bool {
-        if !self.bbox.intersects(view) {
-            return false;
-        }
-        let Some(f) = self.footprint.as_deref() else { return true };
         let wide = if view.east - view.west >= 358.0 {
             BBox {
                 west: -180.0,
@@ -46,6 +44,10 @@ impl GranuleRef {
                 north: (view.north + 1.0).min(90.0),
             }
         };
+        if !self.bbox.intersects(&wide) {
+            return false;
+        }
+        let Some(f) = self.footprint.as_deref() else { return true };
         iroise_archive::model::footprint_touches(f, &wide).unwrap_or(true)
     }
 }
