@@ -38,12 +38,16 @@ pub struct BlockBox {
     pub north: f64,
 }
 
-/// The per-granule geolocation index: corners and row blocks.
+/// The per-granule geolocation index: corners, their Web Mercator y, and row blocks.
 #[derive(Debug, Clone)]
 pub struct SwathIndex {
     pub rows: usize,
     pub cells: usize,
     corners: Corners,
+    /// Web Mercator y (metres) of each corner, NaN where the corner is missing. It depends on
+    /// latitude alone, so it is computed once per granule instead of four times per cell for
+    /// every tile: a `tan` and a `ln` per corner were a third of a tile's drawing time.
+    mercator_y: Vec<f64>,
     pub blocks: Vec<BlockBox>,
 }
 
@@ -51,8 +55,23 @@ pub struct SwathIndex {
 /// for few boxes.
 pub const BLOCK_ROWS: usize = 32;
 
+/// `lon` moved by whole turns to within 180 degrees of `reference`.
 fn unwrap_near(lon: f64, reference: f64) -> f64 {
-    lon + 360.0 * ((reference - lon) / 360.0).round()
+    // Nearly always already there: skip the `round` (a libm call on baseline x86-64).
+    let d = reference - lon;
+    if d.abs() < 180.0 { lon } else { lon + 360.0 * (d / 360.0).round() }
+}
+
+/// `x.floor()` and `x.ceil()` for finite pixel coordinates (|x| < 2^53), inlined: `floor` and
+/// `ceil` are libm calls on baseline x86-64, and drawing a tile takes millions of them.
+fn floor_px(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
+}
+
+fn ceil_px(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t < x { t + 1.0 } else { t }
 }
 
 impl SwathIndex {
@@ -129,12 +148,15 @@ impl SwathIndex {
             }
             row0 = row1;
         }
-        Self { rows, cells, corners, blocks }
+        let mercator_y = corners.lat.iter().map(|&lat| mercator_y(f64::from(lat))).collect();
+        Self { rows, cells, corners, mercator_y, blocks }
     }
 
     /// Bytes held, for a cache weighted by size.
     pub fn weight(&self) -> usize {
-        (self.corners.lat.len() + self.corners.lon.len()) * 4 + self.blocks.len() * std::mem::size_of::<BlockBox>()
+        (self.corners.lat.len() + self.corners.lon.len()) * 4
+            + self.mercator_y.len() * 8
+            + self.blocks.len() * std::mem::size_of::<BlockBox>()
     }
 
     fn corner(&self, r: usize, c: usize) -> (f64, f64) {
@@ -173,16 +195,10 @@ pub fn locate(index: &SwathIndex, lon: f64, lat: f64) -> Option<(usize, usize)> 
     None
 }
 
-/// Inverse of [`Separable`]: lon/lat to CRS x/y.
-fn project(proj: Separable, lon: f64, lat: f64) -> (f64, f64) {
-    match proj {
-        Separable::LonLat => (lon, lat),
-        Separable::WebMercator => {
-            let r = crate::resample::WEB_MERCATOR_RADIUS;
-            let lat = lat.clamp(-89.5, 89.5);
-            (r * lon.to_radians(), r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln())
-        }
-    }
+/// Web Mercator y of a latitude, clamped short of the poles (NaN stays NaN).
+fn mercator_y(lat: f64) -> f64 {
+    let lat = lat.clamp(-89.5, 89.5);
+    crate::resample::WEB_MERCATOR_RADIUS * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln()
 }
 
 /// The longitude span of a window, for block selection.
@@ -192,42 +208,88 @@ fn window_lon_lat(win: &Window, proj: Separable) -> (f64, f64, f64, f64) {
 
 /// Draws the cells of one swath into `out` (row-major `win.width x win.height`, NaN = empty):
 /// later calls draw on top, so draw granules oldest first for a newest-on-top mosaic.
+///
+/// Cells are placed in their block's longitude frame (the one its box and shifts are computed
+/// in), so a block across the antimeridian is drawn whole on either side. In a block narrower
+/// than 180 degrees every corner is projected to pixels once per shift and shared by the four
+/// cells around it; in wider blocks (over a pole) each cell is unwrapped around its own first
+/// corner, as cells there can span many degrees of longitude.
 pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
     let (w, h) = (win.width, win.height);
     let (dx, dy) = ((win.maxx - win.minx) / w as f64, (win.maxy - win.miny) / h as f64);
     let (wwest, weast, wsouth, wnorth) = window_lon_lat(win, proj);
-    let to_px = |x: f64, y: f64| ((x - win.minx) / dx, (win.maxy - y) / dy);
+    // Longitude (unwrapped, shifted) to pixel column, and corner to pixel row.
+    let x_scale = match proj {
+        Separable::LonLat => 1.0,
+        Separable::WebMercator => crate::resample::WEB_MERCATOR_RADIUS.to_radians(),
+    };
+    let to_col = |lon: f64| (lon * x_scale - win.minx) / dx;
+    let to_row = |i: usize| {
+        let y = match proj {
+            Separable::LonLat => f64::from(index.corners.lat[i]),
+            Separable::WebMercator => index.mercator_y[i],
+        };
+        (win.maxy - y) / dy
+    };
+    let (cells, stride) = (index.cells, index.cells + 1);
+    let mut projected: Vec<(f64, f64)> = Vec::new();
     for b in &index.blocks {
         if b.north < wsouth || b.south > wnorth {
             continue;
         }
         // The 360-degree shifts at which this block meets the window.
-        let shifts: Vec<f64> =
-            [-360.0, 0.0, 360.0].into_iter().filter(|k| b.west + k <= weast && b.east + k >= wwest).collect();
-        if shifts.is_empty() {
-            continue;
+        let mut shifts = [0.0; 3];
+        let mut n_shifts = 0;
+        for k in [-360.0, 0.0, 360.0] {
+            if b.west + k <= weast && b.east + k >= wwest {
+                shifts[n_shifts] = k;
+                n_shifts += 1;
+            }
         }
-        for r in b.row0..b.row1 {
-            for c in 0..index.cells {
-                let v = values[r * index.cells + c];
-                if v.is_nan() {
-                    continue;
+        let centre = (b.west + b.east) / 2.0;
+        for &k in &shifts[..n_shifts] {
+            if b.east - b.west < 180.0 {
+                projected.clear();
+                projected.extend((b.row0 * stride..(b.row1 + 1) * stride).map(|i| {
+                    let lon = f64::from(index.corners.lon[i]);
+                    (to_col(unwrap_near(lon, centre) + k), to_row(i))
+                }));
+                for r in b.row0..b.row1 {
+                    let top = (r - b.row0) * stride;
+                    for c in 0..cells {
+                        let v = values[r * cells + c];
+                        if v.is_nan() {
+                            continue;
+                        }
+                        let pts = [
+                            projected[top + c],
+                            projected[top + c + 1],
+                            projected[top + stride + c + 1],
+                            projected[top + stride + c],
+                        ];
+                        if pts.iter().all(|(x, y)| x.is_finite() && y.is_finite()) {
+                            fill_quad(&pts, v, w, h, out);
+                        }
+                    }
                 }
-                let quad =
-                    [index.corner(r, c), index.corner(r, c + 1), index.corner(r + 1, c + 1), index.corner(r + 1, c)];
-                if quad.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
-                    continue;
-                }
-                let x0 = quad[0].0;
-                for &k in &shifts {
-                    let pts: Vec<(f64, f64)> = quad
-                        .iter()
-                        .map(|&(x, y)| {
-                            let (px, py) = project(proj, unwrap_near(x, x0) + k, y);
-                            to_px(px, py)
-                        })
-                        .collect();
-                    fill_quad(&pts, v, w, h, out);
+            } else {
+                for r in b.row0..b.row1 {
+                    for c in 0..cells {
+                        let v = values[r * cells + c];
+                        if v.is_nan() {
+                            continue;
+                        }
+                        let ids = [r * stride + c, r * stride + c + 1, (r + 1) * stride + c + 1, (r + 1) * stride + c];
+                        let lon = ids.map(|i| f64::from(index.corners.lon[i]));
+                        let rows = ids.map(to_row);
+                        if lon.iter().chain(&rows).any(|x| !x.is_finite()) {
+                            continue;
+                        }
+                        let x0 = unwrap_near(lon[0], centre);
+                        let pts: [(f64, f64); 4] =
+                            std::array::from_fn(|q| (to_col(unwrap_near(lon[q], x0) + k), rows[q]));
+                        fill_quad(&pts, v, w, h, out);
+                    }
                 }
             }
         }
@@ -272,13 +334,15 @@ pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize
                 if v.is_nan() {
                     continue;
                 }
-                let quad = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
-                let Some(pts) = quad.into_iter().collect::<Option<Vec<_>>>() else { continue };
+                let (Some(a), Some(b), Some(c2), Some(d)) = (at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c))
+                else {
+                    continue;
+                };
+                let pts = [a, b, c2, d];
                 if pts.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
                     continue;
                 }
-                let pts: Vec<(f64, f64)> = pts.into_iter().map(to_px).collect();
-                fill_quad(&pts, v, w, h, out);
+                fill_quad(&pts.map(to_px), v, w, h, out);
             }
         }
         base += (b.row1 - b.row0 + 1) * stride;
@@ -287,7 +351,11 @@ pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize
 
 /// Fills the pixels whose centres lie in the convex quadrilateral `pts` (pixel coordinates);
 /// a quad smaller than a pixel fills the pixel holding its centre.
-fn fill_quad(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
+///
+/// Convex quads (all of them, in practice) are filled row by row: the span of pixel centres
+/// between the quad's edges on each row, instead of an inside test per pixel of its bounding
+/// box. Anything else (twisted or flat) keeps the per-pixel test.
+fn fill_quad(pts: &[(f64, f64); 4], v: f32, w: usize, h: usize, out: &mut [f32]) {
     let (mut minx, mut maxx, mut miny, mut maxy) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in pts {
         minx = minx.min(x);
@@ -299,30 +367,95 @@ fn fill_quad(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
         return;
     }
     // Pixel centres inside the quad's box.
-    let i0 = (minx - 0.5).ceil().max(0.0) as usize;
-    let i1 = ((maxx - 0.5).floor()).min(w as f64 - 1.0);
-    let j0 = (miny - 0.5).ceil().max(0.0) as usize;
-    let j1 = ((maxy - 0.5).floor()).min(h as f64 - 1.0);
+    let i0 = ceil_px(minx - 0.5).max(0.0) as usize;
+    let i1 = floor_px(maxx - 0.5).min(w as f64 - 1.0);
+    let j0 = ceil_px(miny - 0.5).max(0.0) as usize;
+    let j1 = floor_px(maxy - 0.5).min(h as f64 - 1.0);
     let mut filled = false;
-    if i1 >= i0 as f64 && j1 >= j0 as f64 {
+    if i1 == i0 as f64 && j1 == j0 as f64 {
+        // One pixel centre in the box (cells about a pixel wide, at low zooms): test it alone.
+        if inside(pts, i0 as f64 + 0.5, j0 as f64 + 0.5, area2(pts)) {
+            out[j0 * w + i0] = v;
+            filled = true;
+        }
+    } else if i1 >= i0 as f64 && j1 >= j0 as f64 {
         let orientation = area2(pts);
-        for j in j0..=j1 as usize {
-            let py = j as f64 + 0.5;
-            for i in i0..=i1 as usize {
-                let px = i as f64 + 0.5;
-                if inside(pts, px, py, orientation) {
-                    out[j * w + i] = v;
+        if is_convex(pts, orientation) {
+            let edges = Edges::of(pts);
+            for j in j0..=j1 as usize {
+                let Some((lo, hi)) = edges.span(j as f64 + 0.5) else { continue };
+                let first = ceil_px(lo - 0.5).max(i0 as f64);
+                let last = floor_px(hi - 0.5).min(i1);
+                if last >= first {
+                    out[j * w + first as usize..=j * w + last as usize].fill(v);
                     filled = true;
+                }
+            }
+        } else {
+            for j in j0..=j1 as usize {
+                let py = j as f64 + 0.5;
+                for i in i0..=i1 as usize {
+                    let px = i as f64 + 0.5;
+                    if inside(pts, px, py, orientation) {
+                        out[j * w + i] = v;
+                        filled = true;
+                    }
                 }
             }
         }
     }
     if !filled {
-        let cx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
-        let cy = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
+        let cx = (pts[0].0 + pts[1].0 + pts[2].0 + pts[3].0) * 0.25;
+        let cy = (pts[0].1 + pts[1].1 + pts[2].1 + pts[3].1) * 0.25;
         if cx >= 0.0 && cy >= 0.0 && cx < w as f64 && cy < h as f64 {
             out[cy as usize * w + cx as usize] = v;
         }
+    }
+}
+
+/// Whether a quad is strictly convex: every turn has the sign of its (non-zero) area.
+fn is_convex(pts: &[(f64, f64); 4], orientation: f64) -> bool {
+    orientation != 0.0
+        && (0..4).all(|i| {
+            let (a, b, c) = (pts[i], pts[(i + 1) % 4], pts[(i + 2) % 4]);
+            let turn = (b.0 - a.0) * (c.1 - b.1) - (b.1 - a.1) * (c.0 - b.0);
+            turn * orientation > 0.0
+        })
+}
+
+/// The edges of a convex quad, ready for row spans: each edge's ends and its slope dx/dy, so
+/// that a row costs multiplications, not divisions.
+struct Edges {
+    from: [(f64, f64); 4],
+    to: [(f64, f64); 4],
+    slope: [f64; 4],
+}
+
+impl Edges {
+    fn of(pts: &[(f64, f64); 4]) -> Self {
+        let to = [pts[1], pts[2], pts[3], pts[0]];
+        let slope = std::array::from_fn(|i| (to[i].0 - pts[i].0) / (to[i].1 - pts[i].1));
+        Self { from: *pts, to, slope }
+    }
+
+    /// The x extent of the quad on the horizontal line `y`, if the line meets it.
+    fn span(&self, y: f64) -> Option<(f64, f64)> {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for i in 0..4 {
+            let (a, b) = (self.from[i], self.to[i]);
+            if (a.1 < y && b.1 < y) || (a.1 > y && b.1 > y) {
+                continue;
+            }
+            let (xa, xb) = if a.1 == b.1 {
+                (a.0, b.0)
+            } else {
+                let x = a.0 + (y - a.1) * self.slope[i];
+                (x, x)
+            };
+            lo = lo.min(xa.min(xb));
+            hi = hi.max(xa.max(xb));
+        }
+        (lo <= hi).then_some((lo, hi))
     }
 }
 

@@ -300,12 +300,18 @@ impl Maps {
                 (BBox { west: -180.0, east: 180.0, south, north }, Some((south, north)))
             }
         };
-        let mut parts = Vec::new();
-        for s in &layer.steps {
-            if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view) {
-                parts.push(self.swath(state, layer, s).await?);
-            }
-        }
+        // Granules not yet cached are read together: netCDF serialises the reads, but each
+        // index is built while the next granule is read.
+        let parts = futures_util::future::try_join_all(
+            layer
+                .steps
+                .iter()
+                .filter(|s| {
+                    s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view)
+                })
+                .map(|s| self.swath(state, layer, s)),
+        )
+        .await?;
         tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
             let mut out = vec![f32::NAN; win.width * win.height];
             for p in &parts {
