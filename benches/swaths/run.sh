@@ -10,6 +10,7 @@
 #   --py-workers N       uvicorn worker processes of xpublish-wms (default 2, one per core)
 #   --xpublish-tiles N   xpublish-wms requests only the first N tiles of the list (default: all)
 #   --skip-xpublish      leave the baseline out
+#   --xpublish-only      time the baseline alone (Iroise still answers the checks)
 #   --no-build           use target/release/iroise as it is
 #   --venv-only          create or update the bench venv (benches/.work/swaths-venv), then exit
 #   --time-limit S       stop everything after S seconds (default 1800)
@@ -35,6 +36,7 @@ seed=20261121
 py_workers=2
 xpublish_tiles=0
 skip_xpublish=0
+xpublish_only=0
 build=1
 venv_only=0
 time_limit=1800
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
         --py-workers) py_workers="$2"; shift 2 ;;
         --xpublish-tiles) xpublish_tiles="$2"; shift 2 ;;
         --skip-xpublish) skip_xpublish=1; shift ;;
+        --xpublish-only) xpublish_only=1; shift ;;
         --no-build) build=0; shift ;;
         --venv-only) venv_only=1; shift ;;
         --time-limit) time_limit="$2"; shift 2 ;;
@@ -61,6 +64,7 @@ done
 { [ "$xpublish_tiles" -ge 0 ] && [ "$xpublish_tiles" -le "$tiles" ]; } 2>/dev/null ||
     { echo "run.sh: --xpublish-tiles must be between 1 and --tiles" >&2; exit 2; }
 [ "$xpublish_tiles" = 0 ] && xpublish_tiles="$tiles"
+[ "$skip_xpublish$xpublish_only" = 11 ] && { echo "run.sh: --skip-xpublish and --xpublish-only leave nothing to time" >&2; exit 2; }
 
 say() { printf 'swaths-bench: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -341,7 +345,9 @@ if [ "$skip_xpublish" = 0 ]; then
 fi
 
 # Iroise: a fresh process before each cold pass (the checks above filled its caches).
-for n in 1 10; do
+iroise_sets="1 10" skipped_iroise=""
+if [ "$xpublish_only" = 1 ]; then iroise_sets="" skipped_iroise="--xpublish-only"; fi
+for n in $iroise_sets; do
     restart_iroise
     rss_of "iroise-$n-idle" "$iroise_pid"
     load_pass "iroise-$n-cold" "$iroise_base" "$work/iroise-$n.urls" "$tiles"
@@ -352,12 +358,14 @@ done
 
 # --- 5. results ----------------------------------------------------------------------------------
 commit="$(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+v_wrk="$(wrk -v 2>&1 | head -1 | sed 's/ Copyright.*//' || true)"
+v_iroise="$("$bin" --version 2>/dev/null || echo unknown)"
 if [ -n "$(cd "$repo" && git status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then commit="$commit+dirty"; fi
 export BENCH_TILES="$tiles" BENCH_SEED="$seed" BENCH_ZOOMS="$zooms" BENCH_CONC="$concurrency" \
     BENCH_PYW="$py_workers" BENCH_XP_TILES="$xpublish_tiles" BENCH_SKIPPED="$skipped_xpublish" \
+    BENCH_SKIPPED_IROISE="$skipped_iroise" \
     BENCH_GRANULE="${granule#"$repo"/}" BENCH_TIME1="$time1" BENCH_TIME10="$time10" BENCH_MOSAIC="$mosaic_count" \
-    BENCH_COMMIT="$commit" BENCH_WRK="$(wrk -v 2>&1 | head -1 | sed 's/ Copyright.*//' || true)" \
-    BENCH_IROISE="$("$bin" --version 2>/dev/null || echo unknown)"
+    BENCH_COMMIT="$commit" BENCH_WRK="$v_wrk" BENCH_IROISE="$v_iroise"
 "$py" - "$work/meta.json" "$work/urls.log" <<'PY'
 import datetime, importlib.metadata as md, json, os, sys
 e = os.environ
@@ -371,7 +379,7 @@ meta = {
     "xpublish_tiles": int(e["BENCH_XP_TILES"]), "mosaic_granules": int(e["BENCH_MOSAIC"]),
     "granule": e["BENCH_GRANULE"], "time1": e["BENCH_TIME1"], "time10": e["BENCH_TIME10"],
     "tile_list": open(sys.argv[2]).read().strip(),
-    "skipped": {"xpublish": e["BENCH_SKIPPED"]} if e["BENCH_SKIPPED"] else {},
+    "skipped": {k: v for k, v in (("xpublish", e["BENCH_SKIPPED"]), ("iroise", e["BENCH_SKIPPED_IROISE"])) if v},
     "targets": {"ratio_vs_xpublish": 50, "mosaic_cold_p99_ms": 50},
     "versions": {"iroise": e["BENCH_IROISE"], "wrk": e["BENCH_WRK"],
                  **{p: md.version(p) for p in ("xpublish", "xpublish-wms", "uvicorn", "datashader", "numba",

@@ -6,11 +6,11 @@ with SWATH_FILE=/path/granule.nc in the environment: the harmonised granule from
 the very file Iroise draws. It is opened with xarray's defaults (`xr.open_dataset(path)`: scale,
 offset and _FillValue applied, so fill values are NaN), as xpublish-wms expects, and loaded into
 memory at start-up (`.load()`): the baseline's best case, since it then reads nothing from disk
-per request (lazily opened, it was about 10 % slower here). Its `lat`/`lon`
-are 2D with CF standard names and each variable names them in `coordinates`, so cf_xarray finds
-them and xpublish-wms takes its curvilinear path (`IrregularGrid`: the whole array projected to
-EPSG:3857 with pyproj, then datashader's quadmesh on the tile's canvas, shaded with a matplotlib
-colormap, PNG by Pillow).
+per request (opened lazily, it was about 10 % slower here). Its `lat`/`lon` are 2D with CF
+standard names and each variable names them in `coordinates`, so cf_xarray finds them and
+xpublish-wms takes its curvilinear path (`IrregularGrid`: the whole array projected to EPSG:3857
+with pyproj, then datashader's quadmesh on the tile's canvas, shaded with a matplotlib colormap,
+PNG by Pillow).
 
 URL: /datasets/swath/wms?service=WMS&version=1.3.0&request=GetMap&layers=wind_speed&crs=EPSG:3857
 &bbox=minx,miny,maxx,maxy&width=256&height=256&styles=raster/viridis&colorscalerange=0,25
