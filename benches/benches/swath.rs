@@ -1,8 +1,9 @@
 //! Swath drawing kernels: one orbit of the demo scatterometer (1,600 x 64 cells, written by
 //! `iroise_ingest::samples` and read back with `iroise_archive::reader::read_swath`), drawn into
 //! 256x256 Web Mercator tiles at zooms 2, 5 and 8 on its track, alone and as a mosaic of ten
-//! copies 1 degree apart (what `benches/swaths/run.sh` serves as `swath10`). Also the index
-//! build, once per granule. Run: `cargo bench -p iroise-benches --bench swath`.
+//! copies 1 degree apart (what `benches/swaths/run.sh` serves as `swath10`). Also what a granule
+//! costs once, before its first tile: the read and the index build. Run:
+//! `cargo bench -p iroise-benches --bench swath`.
 
 use std::hint::black_box;
 
@@ -48,6 +49,9 @@ fn swath_kernels(c: &mut Criterion) {
     };
     let style = Style::new(palette::get("viridis").expect("palette"), 0.0, 25.0).expect("style");
 
+    c.bench_function("swath read (netCDF: lat, lon, wind_speed of 1 orbit)", |b| {
+        b.iter(|| iroise_archive::reader::read_swath(black_box(&files[0].path), "wind_speed").expect("read"))
+    });
     c.bench_function("swath index build (1 orbit, 1600x64)", |b| {
         let s = Swath { rows, cells, lat: slab.lat.clone(), lon: slab.lon.clone() };
         b.iter(|| SwathIndex::build(black_box(&s)))
