@@ -14,7 +14,7 @@ use iroise_renderers::{
     png::encode_indexed,
     resample::{Separable, WEB_MERCATOR_RADIUS, Window},
     style::Style,
-    swath::{Swath, SwathIndex, draw},
+    swath::{Swath, SwathIndex, draw, draw_under},
 };
 
 /// The Web Mercator tile of zoom `z` holding (`lon`, `lat`).
@@ -71,6 +71,19 @@ fn swath_kernels(c: &mut Criterion) {
                     })
                 });
             }
+            // What the server does: newest first into empty pixels, stopping once the tile is full.
+            c.bench_function(&format!("swath mosaic z{z} {place}, 10 granules, newest first under"), |b| {
+                b.iter(|| {
+                    let mut out = vec![f32::NAN; 256 * 256];
+                    for (index, values) in copies.iter().rev() {
+                        draw_under(index, values, black_box(&win), Separable::WebMercator, &mut out);
+                        if !out.iter().any(|v| v.is_nan()) {
+                            break;
+                        }
+                    }
+                    out
+                })
+            });
         }
     }
     let (lon, lat) = near(10.0);

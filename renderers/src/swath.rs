@@ -208,13 +208,25 @@ fn window_lon_lat(win: &Window, proj: Separable) -> (f64, f64, f64, f64) {
 
 /// Draws the cells of one swath into `out` (row-major `win.width x win.height`, NaN = empty):
 /// later calls draw on top, so draw granules oldest first for a newest-on-top mosaic.
+pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
+    draw_cells::<false>(index, values, win, proj, out);
+}
+
+/// Draws the cells of one swath into the pixels of `out` that are still empty (NaN): later
+/// calls draw underneath, so draw granules newest first for a newest-on-top mosaic. Once the
+/// view is full, the older granules need not be drawn at all.
+pub fn draw_under(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
+    draw_cells::<true>(index, values, win, proj, out);
+}
+
+/// [`draw`] (`UNDER` false) and [`draw_under`] (`UNDER` true).
 ///
 /// Cells are placed in their block's longitude frame (the one its box and shifts are computed
 /// in), so a block across the antimeridian is drawn whole on either side. In a block narrower
 /// than 180 degrees every corner is projected to pixels once per shift and shared by the four
 /// cells around it; in wider blocks (over a pole) each cell is unwrapped around its own first
 /// corner, as cells there can span many degrees of longitude.
-pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
+fn draw_cells<const UNDER: bool>(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
     let (w, h) = (win.width, win.height);
     let (dx, dy) = ((win.maxx - win.minx) / w as f64, (win.maxy - win.miny) / h as f64);
     let (wwest, weast, wsouth, wnorth) = window_lon_lat(win, proj);
@@ -268,7 +280,7 @@ pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, o
                             projected[top + stride + c],
                         ];
                         if pts.iter().all(|(x, y)| x.is_finite() && y.is_finite()) {
-                            fill_quad(&pts, v, w, h, out);
+                            fill_quad::<UNDER>(&pts, v, w, h, out);
                         }
                     }
                 }
@@ -288,7 +300,7 @@ pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, o
                         let x0 = unwrap_near(lon[0], centre);
                         let pts: [(f64, f64); 4] =
                             std::array::from_fn(|q| (to_col(unwrap_near(lon[q], x0) + k), rows[q]));
-                        fill_quad(&pts, v, w, h, out);
+                        fill_quad::<UNDER>(&pts, v, w, h, out);
                     }
                 }
             }
@@ -342,7 +354,7 @@ pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize
                 if pts.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
                     continue;
                 }
-                fill_quad(&pts.map(to_px), v, w, h, out);
+                fill_quad::<false>(&pts.map(to_px), v, w, h, out);
             }
         }
         base += (b.row1 - b.row0 + 1) * stride;
@@ -354,8 +366,14 @@ pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize
 ///
 /// Convex quads (all of them, in practice) are filled row by row: the span of pixel centres
 /// between the quad's edges on each row, instead of an inside test per pixel of its bounding
-/// box. Anything else (twisted or flat) keeps the per-pixel test.
-fn fill_quad(pts: &[(f64, f64); 4], v: f32, w: usize, h: usize, out: &mut [f32]) {
+/// box. Anything else (twisted or flat) keeps the per-pixel test. With `UNDER`, only empty
+/// (NaN) pixels are written.
+fn fill_quad<const UNDER: bool>(pts: &[(f64, f64); 4], v: f32, w: usize, h: usize, out: &mut [f32]) {
+    let put = |p: &mut f32| {
+        if !UNDER || p.is_nan() {
+            *p = v;
+        }
+    };
     let (mut minx, mut maxx, mut miny, mut maxy) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in pts {
         minx = minx.min(x);
@@ -375,7 +393,7 @@ fn fill_quad(pts: &[(f64, f64); 4], v: f32, w: usize, h: usize, out: &mut [f32])
     if i1 == i0 as f64 && j1 == j0 as f64 {
         // One pixel centre in the box (cells about a pixel wide, at low zooms): test it alone.
         if inside(pts, i0 as f64 + 0.5, j0 as f64 + 0.5, area2(pts)) {
-            out[j0 * w + i0] = v;
+            put(&mut out[j0 * w + i0]);
             filled = true;
         }
     } else if i1 >= i0 as f64 && j1 >= j0 as f64 {
@@ -387,7 +405,12 @@ fn fill_quad(pts: &[(f64, f64); 4], v: f32, w: usize, h: usize, out: &mut [f32])
                 let first = ceil_px(lo - 0.5).max(i0 as f64);
                 let last = floor_px(hi - 0.5).min(i1);
                 if last >= first {
-                    out[j * w + first as usize..=j * w + last as usize].fill(v);
+                    let span = &mut out[j * w + first as usize..=j * w + last as usize];
+                    if UNDER {
+                        span.iter_mut().for_each(put);
+                    } else {
+                        span.fill(v);
+                    }
                     filled = true;
                 }
             }
@@ -397,7 +420,7 @@ fn fill_quad(pts: &[(f64, f64); 4], v: f32, w: usize, h: usize, out: &mut [f32])
                 for i in i0..=i1 as usize {
                     let px = i as f64 + 0.5;
                     if inside(pts, px, py, orientation) {
-                        out[j * w + i] = v;
+                        put(&mut out[j * w + i]);
                         filled = true;
                     }
                 }
@@ -408,7 +431,7 @@ fn fill_quad(pts: &[(f64, f64); 4], v: f32, w: usize, h: usize, out: &mut [f32])
         let cx = (pts[0].0 + pts[1].0 + pts[2].0 + pts[3].0) * 0.25;
         let cy = (pts[0].1 + pts[1].1 + pts[2].1 + pts[3].1) * 0.25;
         if cx >= 0.0 && cy >= 0.0 && cx < w as f64 && cy < h as f64 {
-            out[cy as usize * w + cx as usize] = v;
+            put(&mut out[cy as usize * w + cx as usize]);
         }
     }
 }

@@ -215,7 +215,7 @@ fn row_spans_fill_the_pixels_the_per_pixel_test_fills() {
             pts.reverse();
         }
         let (mut spans, mut reference) = (vec![f32::NAN; w * h], vec![f32::NAN; w * h]);
-        fill_quad(&pts, 1.0, w, h, &mut spans);
+        fill_quad::<false>(&pts, 1.0, w, h, &mut spans);
         fill_quad_per_pixel(&pts, 1.0, w, h, &mut reference);
         for j in 0..h {
             for i in 0..w {
@@ -272,5 +272,49 @@ fn a_pass_across_the_antimeridian_is_whole_in_views_on_either_side_of_it() {
         // The tile is 22.5 degrees square, the swath 10 of them on each side and -5..5 in
         // latitude: about 44 % x 45 % of the tile.
         assert!((12_000..14_500).contains(&filled), "tile at x {minx}: {filled} pixels drawn");
+    }
+}
+
+#[test]
+fn drawing_under_newest_first_gives_the_mosaic_of_drawing_on_top_oldest_first() {
+    // Three overlapping passes, in both CRSs: newest first into empty pixels only is the same
+    // image as oldest first each on top, but for pixels whose centre lies on an edge shared by
+    // two cells of one pass (drawing on top keeps the later cell, drawing under the earlier).
+    let passes: Vec<(Swath, Vec<f32>)> = (0..3)
+        .map(|k| {
+            let (s, mut v) = lattice(-10.0 + k as f64, 20.0 + 1.5 * k as f64, 81, 41);
+            v.iter_mut().for_each(|x| *x += 100_000.0 * k as f32);
+            (s, v)
+        })
+        .collect();
+    let indexes: Vec<SwathIndex> = passes.iter().map(|(s, _)| SwathIndex::build(s)).collect();
+    let r = crate::resample::WEB_MERCATOR_RADIUS.to_radians();
+    for (win, proj) in [
+        (Window { minx: 18.0, miny: -12.0, maxx: 36.0, maxy: 14.0, width: 300, height: 400 }, Separable::LonLat),
+        (
+            Window { minx: 18.0 * r, miny: -12.0 * r, maxx: 36.0 * r, maxy: 14.0 * r, width: 256, height: 256 },
+            Separable::WebMercator,
+        ),
+    ] {
+        let mut on_top = vec![f32::NAN; win.width * win.height];
+        for (index, (_, v)) in indexes.iter().zip(&passes) {
+            draw(index, v, &win, proj, &mut on_top);
+        }
+        let mut under = vec![f32::NAN; win.width * win.height];
+        for (index, (_, v)) in indexes.iter().zip(&passes).rev() {
+            draw_under(index, v, &win, proj, &mut under);
+        }
+        let differ = on_top.iter().zip(&under).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+        // Same pass (value / 100,000) wherever either drew; the cell may differ only on shared edges.
+        let other_pass = on_top
+            .iter()
+            .zip(&under)
+            .filter(|(a, b)| {
+                a.is_nan() != b.is_nan() || (a.is_finite() && (**a / 100_000.0).floor() != (**b / 100_000.0).floor())
+            })
+            .count();
+        assert_eq!(other_pass, 0, "{proj:?}: {other_pass} pixels from another pass or empty in one image only");
+        assert!(differ * 100 < on_top.len(), "{proj:?}: {differ} pixels differ");
+        assert!(on_top.iter().filter(|x| x.is_finite()).count() > on_top.len() / 4);
     }
 }

@@ -13,7 +13,7 @@ use iroise_renderers::{
     png::encode_indexed,
     resample::{self, Interp, Window},
     style::Style,
-    swath::{Swath, SwathIndex, draw},
+    swath::{Swath, SwathIndex, draw_under},
     vectors::{Glyph, GlyphColour, draw_glyphs},
 };
 use sha2::{Digest, Sha256};
@@ -314,18 +314,27 @@ impl Maps {
         .await?;
         tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
             let mut out = vec![f32::NAN; win.width * win.height];
-            for p in &parts {
-                match (crs.separable(), polar) {
-                    (Some(proj), _) => draw(&p.index, &p.values, &win, proj, &mut out),
-                    (None, Some((south, north))) => {
+            match (crs.separable(), polar) {
+                // Newest first, each granule only into the pixels still empty: the image of the
+                // oldest-first mosaic, and once the view is full the older granules are skipped.
+                (Some(proj), _) => {
+                    for p in parts.iter().rev() {
+                        draw_under(&p.index, &p.values, &win, proj, &mut out);
+                        if !out.iter().any(|v| v.is_nan()) {
+                            break;
+                        }
+                    }
+                }
+                (None, Some((south, north))) => {
+                    for p in &parts {
                         let (blocks, corners) = iroise_renderers::swath::block_corners(&p.index, south, north);
                         if !blocks.is_empty() {
                             let xy = crate::maps::crs::project_lonlat(crs, &corners)?;
                             iroise_renderers::swath::draw_xy(&p.index, &p.values, &win, &blocks, &xy, &mut out);
                         }
                     }
-                    (None, None) => {}
                 }
+                (None, None) => {}
             }
             Ok(out)
         })
