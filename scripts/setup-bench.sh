@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the HTTP benchmarks need (benches/maps/run.sh, benches/dap/run.sh,
-# benches/harvest/run.sh), and only what is missing:
+# benches/harvest/run.sh, benches/swaths/run.sh), and only what is missing:
 #
 #   cgi-mapserver   MapServer 8 (mapserv, built with FastCGI support), the maps baseline
 #   lighttpd        its FastCGI front end (mod_fastcgi is built into Debian's lighttpd), and the
@@ -12,7 +12,9 @@
 #   lftp, wget, bc  the harvest baselines (benches/harvest/run.sh: `lftp mirror`, `wget -r`) and
 #                   its timing arithmetic
 #   python3-venv    the DAP2 bench venv (benches/.work/dap-venv): pydap's server and xpublish-opendap
-#                   pinned in benches/dap/requirements.txt, installed from PyPI when missing or stale
+#                   pinned in benches/dap/requirements.txt, and the swath bench venv
+#                   (benches/.work/swaths-venv): xpublish-wms pinned in benches/swaths/requirements.txt;
+#                   both installed from PyPI when missing or stale
 #
 # The Debian lighttpd service is not started by the install (run.sh starts its own lighttpd on
 # 127.0.0.1 and a free port). Quiet when there is nothing to do. Safe to run again.
@@ -35,7 +37,7 @@ as_root() {
 
 case "${1:-}" in
     "") ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) say "unknown option: $1 (try --help)"; exit 2 ;;
 esac
 
@@ -90,7 +92,8 @@ if [[ "$(wrk -v 2>&1 || true)" != wrk* ]]; then
     exit 1
 fi
 
-# The DAP2 benchmark's venv (benches/dap/run.sh does the same check before each run): created, or
-# reinstalled when benches/dap/requirements.txt changed; nothing to do otherwise.
+# The DAP2 and swath benchmarks' venvs (their run.sh do the same check before each run): created, or
+# reinstalled when their requirements.txt changed; nothing to do otherwise.
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 "$repo/benches/dap/run.sh" --venv-only || { say "the DAP2 bench venv could not be installed"; exit 1; }
+"$repo/benches/swaths/run.sh" --venv-only || { say "the swath bench venv could not be installed"; exit 1; }

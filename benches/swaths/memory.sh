@@ -7,7 +7,7 @@
 #   benches/swaths/memory.sh [--no-build] [--granules N]
 #
 # The swath caches are set to 64 MiB (swaths), 32 MiB (arrays), 16 MiB (classified) and 16 MiB
-# (images): 128 MiB in all. 200 granules of the demo's scatterometer need about 200 x 2.2 MiB of
+# (images): 128 MiB in all. 200 granules of the demo's scatterometer need about 200 x 3.0 MiB of
 # geolocation index and values, far above the bound. Results: a table on stdout and
 # benches/.work/swath-memory.json. Exit status 1 when RSS passes bound + margin.
 set -euo pipefail

@@ -14,7 +14,7 @@ mod cell;
 mod index;
 
 use crate::resample::{Separable, Window};
-use cell::crossing;
+use cell::{Edge, OVER_THE_POLE, crossing};
 pub use index::{BLOCK_ROWS, BlockBox, Fold, SwathIndex};
 
 /// Geolocation of one swath: cell centres, row-major (`rows` x `cells`), NaN where missing.
@@ -49,15 +49,22 @@ pub fn locate(index: &SwathIndex, lon: f64, lat: f64) -> Option<(usize, usize)> 
     None
 }
 
+/// Web Mercator x (metres) per degree of longitude.
+const MERCATOR_X_PER_DEGREE: f64 = crate::resample::WEB_MERCATOR_RADIUS * std::f64::consts::PI / 180.0;
+
+/// CRS x of a longitude.
+fn project_x(proj: Separable, lon: f64) -> f64 {
+    match proj {
+        Separable::LonLat => lon,
+        Separable::WebMercator => lon * MERCATOR_X_PER_DEGREE,
+    }
+}
+
 /// Inverse of [`Separable`]: lon/lat to CRS x/y.
 fn project(proj: Separable, lon: f64, lat: f64) -> (f64, f64) {
     match proj {
         Separable::LonLat => (lon, lat),
-        Separable::WebMercator => {
-            let r = crate::resample::WEB_MERCATOR_RADIUS;
-            let lat = lat.clamp(-89.5, 89.5);
-            (r * lon.to_radians(), r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln())
-        }
+        Separable::WebMercator => (project_x(proj, lon), index::mercator_y(lat)),
     }
 }
 
@@ -69,29 +76,83 @@ fn window_lon_lat(win: &Window, proj: Separable) -> (f64, f64, f64, f64) {
 /// Draws the cells of one swath into `out` (row-major `win.width x win.height`, NaN = empty):
 /// later calls draw on top, so draw granules oldest first for a newest-on-top mosaic.
 pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
+    draw_cells::<false>(index, values, win, proj, out);
+}
+
+/// Draws the cells of one swath into the pixels of `out` that are still empty (NaN): later
+/// calls draw underneath, so draw granules newest first for a newest-on-top mosaic. Once the
+/// view is full, the older granules need not be drawn at all.
+pub fn draw_under(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
+    draw_cells::<true>(index, values, win, proj, out);
+}
+
+/// [`draw`] (`UNDER` false) and [`draw_under`] (`UNDER` true).
+///
+/// In a block narrower than [`OVER_THE_POLE`] degrees of longitude (nearly all of them) no
+/// cell goes around a pole or has an edge over one, so every cell is the quadrilateral of its
+/// corners: each corner is unwrapped into the block's longitude frame (the one its box and
+/// shifts are computed in), projected to pixels once per shift and shared by the four cells
+/// around it. Wider blocks (over a pole, along a fold) draw each cell's outline (see [`cell`])
+/// at the shifts where it meets the window.
+fn draw_cells<const UNDER: bool>(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
     let (w, h) = (win.width, win.height);
     let (dx, dy) = ((win.maxx - win.minx) / w as f64, (win.maxy - win.miny) / h as f64);
     let (wwest, weast, wsouth, wnorth) = window_lon_lat(win, proj);
-    let to_px = |x: f64, y: f64| ((x - win.minx) / dx, (win.maxy - y) / dy);
-    let mut pts = Vec::with_capacity(7);
+    let to_px = |(x, y): (f64, f64)| ((x - win.minx) / dx, (win.maxy - y) / dy);
+    let (cells, stride) = (index.cells, index.cells + 1);
+    let mut projected: Vec<(f64, f64)> = Vec::new();
+    let mut pts = [(0.0, 0.0); 12];
     for b in &index.blocks {
         if b.north < wsouth || b.south > wnorth || shifts(b.west, b.east, wwest, weast).next().is_none() {
             continue;
         }
+        if b.east - b.west < OVER_THE_POLE {
+            let centre = (b.west + b.east) / 2.0;
+            let corners = b.row0 * stride..(b.row1 + 1) * stride;
+            for k in shifts(b.west, b.east, wwest, weast) {
+                projected.clear();
+                projected.extend(corners.clone().map(|i| {
+                    let lon = index::unwrap_near(f64::from(index.corners.lon[i]), centre) + k;
+                    let y = match proj {
+                        Separable::LonLat => f64::from(index.corners.lat[i]),
+                        Separable::WebMercator => index.mercator_y[i],
+                    };
+                    to_px((project_x(proj, lon), y))
+                }));
+                for r in b.row0..b.row1 {
+                    let top = (r - b.row0) * stride;
+                    for c in 0..cells {
+                        let v = values[r * cells + c];
+                        if v.is_nan() {
+                            continue;
+                        }
+                        let quad = [
+                            projected[top + c],
+                            projected[top + c + 1],
+                            projected[top + stride + c + 1],
+                            projected[top + stride + c],
+                        ];
+                        if quad.iter().all(|(x, y)| x.is_finite() && y.is_finite()) {
+                            fill::<UNDER>(&quad, v, w, h, out);
+                        }
+                    }
+                }
+            }
+            continue;
+        }
         for r in b.row0..b.row1 {
-            for c in 0..index.cells {
-                let v = values[r * index.cells + c];
+            for c in 0..cells {
+                let v = values[r * cells + c];
                 if v.is_nan() {
                     continue;
                 }
                 let Some(outline) = index.outline(r, c) else { continue };
+                let points = outline.points();
                 for k in shifts(outline.west, outline.east, wwest, weast) {
-                    pts.clear();
-                    pts.extend(outline.points().iter().map(|&(x, y)| {
-                        let (px, py) = project(proj, x + k, y);
-                        to_px(px, py)
-                    }));
-                    fill_polygon(&pts, v, w, h, out);
+                    for (p, &(x, y)) in pts.iter_mut().zip(points) {
+                        *p = to_px(project(proj, x + k, y));
+                    }
+                    fill::<UNDER>(&pts[..points.len()], v, w, h, out);
                 }
             }
         }
@@ -136,22 +197,50 @@ pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize
                 if v.is_nan() {
                     continue;
                 }
-                let quad = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
-                let Some(pts) = quad.into_iter().collect::<Option<Vec<_>>>() else { continue };
-                if pts.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
+                let (Some(a), Some(b), Some(c2), Some(d)) = (at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c))
+                else {
+                    continue;
+                };
+                let quad = [a, b, c2, d];
+                if quad.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
                     continue;
                 }
-                let pts: Vec<(f64, f64)> = pts.into_iter().map(to_px).collect();
-                fill_polygon(&pts, v, w, h, out);
+                fill::<false>(&quad.map(to_px), v, w, h, out);
             }
         }
         base += (b.row1 - b.row0 + 1) * stride;
     }
 }
 
-/// Fills the pixels whose centres lie in the polygon `pts` (pixel coordinates); a polygon
-/// smaller than a pixel fills the pixel holding its centre.
-fn fill_polygon(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
+/// `x.floor()` and `x.ceil()` for finite pixel coordinates, inlined: `floor` and `ceil` are
+/// libm calls on baseline x86-64, and drawing a tile takes millions of them.
+#[inline]
+fn floor_px(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
+}
+
+#[inline]
+fn ceil_px(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t < x { t + 1.0 } else { t }
+}
+
+/// Fills the pixels whose centres lie in the polygon `pts` (pixel coordinates, at most 12
+/// points) by the rule of [`crossing`]; a polygon smaller than a pixel fills the pixel holding
+/// its centre. With `UNDER`, only empty (NaN) pixels are written.
+///
+/// Row by row: the line through a row's pixel centres crosses the polygon's edges (half-open,
+/// as [`crossing`] counts them) an even number of times, and the pixels inside are those from
+/// the first crossing (included) to the second (excluded), from the third to the fourth, and so
+/// on: exactly the pixels [`crossing`] holds, found with a few multiplications per row instead
+/// of a test per pixel of the box.
+fn fill<const UNDER: bool>(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
+    let put = |p: &mut f32| {
+        if !UNDER || p.is_nan() {
+            *p = v;
+        }
+    };
     let (mut minx, mut maxx, mut miny, mut maxy) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in pts {
         minx = minx.min(x);
@@ -163,17 +252,51 @@ fn fill_polygon(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32])
         return;
     }
     // Pixel centres inside the polygon's box.
-    let i0 = (minx - 0.5).ceil().max(0.0) as usize;
-    let i1 = ((maxx - 0.5).floor()).min(w as f64 - 1.0);
-    let j0 = (miny - 0.5).ceil().max(0.0) as usize;
-    let j1 = ((maxy - 0.5).floor()).min(h as f64 - 1.0);
+    let i0 = ceil_px(minx - 0.5).max(0.0);
+    let i1 = floor_px(maxx - 0.5).min(w as f64 - 1.0);
+    let j0 = ceil_px(miny - 0.5).max(0.0);
+    let j1 = floor_px(maxy - 0.5).min(h as f64 - 1.0);
     let mut filled = false;
-    if i1 >= i0 as f64 && j1 >= j0 as f64 {
-        for j in j0..=j1 as usize {
+    if i1 == i0 && j1 == j0 {
+        // One pixel centre in the box (cells about a pixel wide, at low zooms): test it alone.
+        if crossing(pts, i0 + 0.5, j0 + 0.5) {
+            put(&mut out[j0 as usize * w + i0 as usize]);
+            filled = true;
+        }
+    } else if i1 >= i0 && j1 >= j0 {
+        let mut edges = [None; 12];
+        let mut last = pts.len() - 1;
+        for (i, e) in edges.iter_mut().enumerate().take(pts.len()) {
+            *e = Edge::of(pts[i], pts[last]);
+            last = i;
+        }
+        let mut xs = [0.0; 12];
+        for j in j0 as usize..=j1 as usize {
             let py = j as f64 + 0.5;
-            for i in i0..=i1 as usize {
-                if crossing(pts, i as f64 + 0.5, py) {
-                    out[j * w + i] = v;
+            let mut n = 0;
+            for e in edges[..pts.len()].iter().flatten() {
+                if let Some(x) = e.x_at(py) {
+                    xs[n] = x;
+                    n += 1;
+                }
+            }
+            let xs = &mut xs[..n];
+            if n > 2 {
+                xs.sort_unstable_by(f64::total_cmp);
+            } else if n == 2 && xs[1] < xs[0] {
+                xs.swap(0, 1);
+            }
+            for pair in xs.chunks_exact(2) {
+                // The pixels i with i + 0.5 in [pair[0], pair[1]).
+                let first = ceil_px(pair[0] - 0.5).max(i0);
+                let end = ceil_px(pair[1] - 0.5).min(i1 + 1.0);
+                if end > first {
+                    let span = &mut out[j * w + first as usize..j * w + end as usize];
+                    if UNDER {
+                        span.iter_mut().for_each(put);
+                    } else {
+                        span.fill(v);
+                    }
                     filled = true;
                 }
             }
@@ -184,7 +307,7 @@ fn fill_polygon(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32])
         let cx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
         let cy = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
         if cx >= 0.0 && cy >= 0.0 && cx < w as f64 && cy < h as f64 {
-            out[cy as usize * w + cx as usize] = v;
+            put(&mut out[cy as usize * w + cx as usize]);
         }
     }
 }

@@ -27,7 +27,7 @@ pub(super) struct Outline {
 
 /// An edge whose ends are this far apart in longitude goes over the pole (as the edges along
 /// ORCA's north fold do): it is drawn along the pole, not across the map.
-const OVER_THE_POLE: f64 = 179.0;
+pub(super) const OVER_THE_POLE: f64 = 179.0;
 
 impl Outline {
     /// The outline of the cell with corners `quad` (longitude, latitude), in order around it;
@@ -112,13 +112,36 @@ pub(super) fn crossing(pts: &[(f64, f64)], x: f64, y: f64) -> bool {
     let mut inside = false;
     let mut j = pts.len() - 1;
     for i in 0..pts.len() {
-        let (a, b) = (pts[i], pts[j]);
-        if (a.1 > y) != (b.1 > y) && x < a.0 + (y - a.1) * (b.0 - a.0) / (b.1 - a.1) {
+        if Edge::of(pts[i], pts[j]).is_some_and(|e| e.x_at(y).is_some_and(|at| x < at)) {
             inside = !inside;
         }
         j = i;
     }
     inside
+}
+
+/// A polygon edge for the half-open rule, its ends in a fixed order (lower y first) so that
+/// the two cells sharing it compute the very same crossings: `x0, y0` the lower end, `y1` the
+/// upper one's y, and the slope dx/dy. Horizontal edges never cross a line: they have none.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Edge {
+    x0: f64,
+    y0: f64,
+    y1: f64,
+    slope: f64,
+}
+
+impl Edge {
+    pub fn of(a: (f64, f64), b: (f64, f64)) -> Option<Self> {
+        let (p, q) = if a.1 < b.1 { (a, b) } else { (b, a) };
+        (p.1 < q.1).then(|| Self { x0: p.0, y0: p.1, y1: q.1, slope: (q.0 - p.0) / (q.1 - p.1) })
+    }
+
+    /// Where the edge crosses the line `y`, its lower end included and its upper end not.
+    #[inline]
+    pub fn x_at(&self, y: f64) -> Option<f64> {
+        if self.y0 <= y && y < self.y1 { Some(self.x0 + (y - self.y0) * self.slope) } else { None }
+    }
 }
 
 #[cfg(test)]

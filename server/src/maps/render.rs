@@ -13,7 +13,7 @@ use iroise_renderers::{
     png::encode_indexed,
     resample::{self, Interp, Window},
     style::Style,
-    swath::{Swath, SwathIndex, draw},
+    swath::{Swath, SwathIndex, draw, draw_under},
     vectors::{Glyph, GlyphColour, draw_glyphs},
 };
 use sha2::{Digest, Sha256};
@@ -360,18 +360,23 @@ impl Maps {
                 (BBox { west: -180.0, east: 180.0, south, north }, Some((south, north)))
             }
         };
-        let mut parts = Vec::new();
-        for s in &layer.steps {
-            if s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view) {
-                parts.push(self.swath(state, layer, s).await?);
-            }
-        }
+        // Granules not yet cached are read together: netCDF serialises the reads, but each
+        // index is built while the next granule is read.
+        let parts = futures_util::future::try_join_all(
+            layer
+                .steps
+                .iter()
+                .filter(|s| {
+                    s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view)
+                })
+                .map(|s| self.swath(state, layer, s)),
+        )
+        .await?;
         let by_quality = layer.quality.clone();
         tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
             let n = win.width * win.height;
             let mut out = vec![f32::NAN; n];
-            // Draws one field of a pass (its values, or its quality) into a fresh buffer, or
-            // straight into `out` for plain newest-on-top mosaics.
+            // Draws one field of a pass (its values, or its quality) on top of `into`.
             let draw_field = |p: &SwathCached, field: &[f32], into: &mut [f32]| -> Result<(), AppError> {
                 match (crs.separable(), polar) {
                     (Some(proj), _) => draw(&p.index, field, &win, proj, into),
@@ -387,11 +392,24 @@ impl Maps {
                 Ok(())
             };
             let Some(q) = by_quality else {
-                for p in &parts {
-                    draw_field(p, &p.values, &mut out)?;
+                if let Some(proj) = crs.separable() {
+                    // Newest first, each granule only into the pixels still empty: the image of
+                    // the oldest-first mosaic, and once the view is full the older granules are
+                    // skipped.
+                    for p in parts.iter().rev() {
+                        draw_under(&p.index, &p.values, &win, proj, &mut out);
+                        if !out.iter().any(|v| v.is_nan()) {
+                            break;
+                        }
+                    }
+                } else {
+                    for p in &parts {
+                        draw_field(p, &p.values, &mut out)?;
+                    }
                 }
                 return Ok(out);
             };
+            // Merged by quality: every overlapping pass counts, so every one is drawn.
             let mut best = vec![f64::NEG_INFINITY; n];
             let (mut values, mut quality) = (vec![f32::NAN; n], vec![f32::NAN; n]);
             for p in &parts {
