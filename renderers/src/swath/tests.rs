@@ -276,14 +276,9 @@ fn neighbouring_cells_fill_every_pixel_of_their_union_once() {
     let (w, h) = (16, 16);
     let left = [(1.0, 1.5), (7.5, 0.5), (9.5, 14.5), (2.0, 13.0)];
     let right = [(7.5, 0.5), (15.0, 2.0), (14.0, 15.0), (9.5, 14.5)];
-    for (l, r) in [
-        (left, right),
-        (left.map(|p| p), {
-            let mut r2 = right;
-            r2.reverse();
-            r2
-        }),
-    ] {
+    let mut reversed = right;
+    reversed.reverse();
+    for (l, r) in [(left, right), (left, reversed)] {
         let (mut a, mut b) = (vec![f32::NAN; w * h], vec![f32::NAN; w * h]);
         fill::<false>(&l, 1.0, w, h, &mut a);
         fill::<false>(&r, 1.0, w, h, &mut b);
