@@ -77,15 +77,16 @@ def main(work, out_path):
     for name, label in RUNS:
         r = runs.get(name)
         if not r:
-            if name.startswith("xpublish") and meta.get("skipped", {}).get("xpublish"):
-                print(f"| {label:<34} | skipped: {meta['skipped']['xpublish']}")
+            server = "xpublish" if name.startswith("xpublish") else "iroise"
+            if meta.get("skipped", {}).get(server) and name.endswith("cold"):
+                print(f"| {label:<34} | skipped: {meta['skipped'][server]}")
             continue
         ratio = ratios.get(name) if name.startswith("iroise") else (
             round(r["tiles_per_s"] / base, 2) if base and r.get("tiles_per_s") else None)
         lat = r["latency_ms"]
         print(f"| {label:<34} | {r['requests']:>5} | {fmt(r['tiles_per_s'], '9.1f')} | {fmt(lat['p50'], '8.2f')} "
               f"| {fmt(lat['p99'], '8.2f')} | {fmt(lat['max'], '8.1f')} | {r['errors']:>6} "
-              f"| {fmt(ratio, '15.1f') + 'x':>16} |")
+              f"| {(fmt(ratio, '.1f') + 'x') if ratio is not None else 'n/a':>16} |")
     mem = meta["memory_mib"]
     for n in ("1", "10"):
         a, b = mem.get(f"iroise-{n}-after-cold"), mem.get(f"iroise-{n}-after-warm")

@@ -331,7 +331,7 @@ impl Maps {
     }
 
     /// A mosaic of `layer`'s values over the request's view: every granule of the time window
-    /// whose footprint reaches the view, oldest first so that the newest is on top. In a polar
+    /// whose footprint reaches the view, the newest on top. In a polar
     /// stereographic CRS, the cell corners of the passes near the view's latitudes are
     /// projected with proj4rs and the cells drawn in projected space.
     pub async fn swath_values(
