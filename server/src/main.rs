@@ -27,6 +27,12 @@ mod xml;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Commands that print (`iroise catalog list --json | head`) end quietly on a closed pipe, as
+    // Unix tools do, instead of panicking; the servers keep SIGPIPE ignored (their sockets
+    // report EPIPE as an error of the one connection).
+    if !matches!(cli.command, cli::Command::Serve(_) | cli::Command::Demo(_)) {
+        sigpipe::reset();
+    }
     commands::init_logging(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -72,3 +72,20 @@ fn config_check_names_an_unknown_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("listen_adress"), "the error names the key:\n{}", describe(&output));
 }
+
+#[test]
+fn a_printing_command_ends_quietly_when_its_reader_goes_away() {
+    // `iroise config check | head -0`: the reader closes the pipe before the command prints.
+    let mut child = iroise_tests::iroise_command()
+        .args(["config", "check"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("iroise starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("iroise ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "a closed pipe made iroise panic:\n{stderr}");
+    // Ended by SIGPIPE (as `cat` or `grep` would be) or having written nothing: never exit 101.
+    assert_ne!(output.status.code(), Some(101), "{}", stderr);
+}
