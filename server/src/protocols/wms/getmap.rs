@@ -28,6 +28,23 @@ pub struct MapParams {
     pub time_window: Option<iroise_archive::model::TimeRange>,
 }
 
+impl MapParams {
+    /// The image these parameters describe.
+    pub fn image_request(&self) -> ImageRequest<'_> {
+        ImageRequest {
+            layer: &self.layer,
+            step: &self.step,
+            level: self.level.map(|l| l.index),
+            crs: self.crs,
+            window: self.window,
+            style: &self.style,
+            interp: self.interp,
+            background: self.background,
+            time_window: self.time_window,
+        }
+    }
+}
+
 /// Parses the map parameters, in the order that refuses cheap mistakes before any work.
 pub fn map_params(
     p: &Params,
@@ -106,17 +123,6 @@ pub async fn get_map(
 ) -> Result<Response, AppError> {
     let index = state.maps.layers_for(&state.config, state.catalog.as_ref(), &state.auth, principal).await?;
     let m = map_params(p, &index, wms_111, &state.maps, "LAYERS")?;
-    let req = ImageRequest {
-        layer: &m.layer,
-        step: &m.step,
-        level: m.level.map(|l| l.index),
-        crs: m.crs,
-        window: m.window,
-        style: &m.style,
-        interp: m.interp,
-        background: m.background,
-        time_window: m.time_window,
-    };
-    let rendered = state.maps.render(state, &req).await?;
+    let rendered = state.maps.render(state, &m.image_request()).await?;
     Ok(crate::maps::png_response(rendered, state.maps.max_age_secs, headers))
 }

@@ -82,18 +82,7 @@ pub async fn get_metadata(state: &AppState, principal: &Principal, p: &Params) -
             let m = map_params(p, &index, false, &state.maps, "LAYERS")?;
             let values = if m.layer.kind == iroise_archive::model::CollectionKind::Swath {
                 // What the mosaic of the time window shows in the view.
-                let req = crate::maps::ImageRequest {
-                    layer: &m.layer,
-                    step: &m.step,
-                    level: None,
-                    crs: m.crs,
-                    window: m.window,
-                    style: &m.style,
-                    interp: m.interp,
-                    background: m.background,
-                    time_window: m.time_window,
-                };
-                state.maps.swath_values(state, &m.layer, &req).await?
+                state.maps.swath_values(state, &m.layer, &m.image_request()).await?
             } else {
                 let slab = state.maps.slab(state, &m.layer, &m.step, m.level.map(|l| l.index)).await?;
                 state.maps.resample(slab, m.crs, m.window, m.interp).await?
