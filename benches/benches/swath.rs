@@ -14,7 +14,7 @@ use iroise_renderers::{
     png::encode_indexed,
     resample::{Separable, WEB_MERCATOR_RADIUS, Window},
     style::Style,
-    swath::{Swath, SwathIndex, draw, draw_under},
+    swath::{Swath, SwathIndex, draw, draw_newest_first},
 };
 
 /// The Web Mercator tile of zoom `z` holding (`lon`, `lat`).
@@ -75,12 +75,8 @@ fn swath_kernels(c: &mut Criterion) {
             c.bench_function(&format!("swath mosaic z{z} {place}, 10 granules, newest first under"), |b| {
                 b.iter(|| {
                     let mut out = vec![f32::NAN; 256 * 256];
-                    for (index, values) in copies.iter().rev() {
-                        draw_under(index, values, black_box(&win), Separable::WebMercator, &mut out);
-                        if !out.iter().any(|v| v.is_nan()) {
-                            break;
-                        }
-                    }
+                    let passes = copies.iter().rev().map(|(index, values)| (index, &values[..]));
+                    draw_newest_first(passes, black_box(&win), Separable::WebMercator, &mut out);
                     out
                 })
             });

@@ -11,10 +11,12 @@
 //! North Pole (drawn as the band between their corners and the pole, see [`cell`]).
 
 mod cell;
+mod full;
 mod index;
 
 use crate::resample::{Separable, Window};
 use cell::{Edge, OVER_THE_POLE, crossing};
+use full::Full;
 pub use index::{BLOCK_ROWS, BlockBox, Fold, SwathIndex};
 
 /// Geolocation of one swath: cell centres, row-major (`rows` x `cells`), NaN where missing.
@@ -76,15 +78,42 @@ fn window_lon_lat(win: &Window, proj: Separable) -> (f64, f64, f64, f64) {
 /// Draws the cells of one swath into `out` (row-major `win.width x win.height`, NaN = empty):
 /// later calls draw on top, so draw granules oldest first for a newest-on-top mosaic.
 pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
-    draw_cells::<false>(index, values, win, proj, out);
+    draw_cells::<false>(index, values, win, proj, out, &mut Full::none());
 }
 
 /// Draws the cells of one swath into the pixels of `out` that are still empty (NaN): later
-/// calls draw underneath, so draw granules newest first for a newest-on-top mosaic. Once the
-/// view is full, the older granules need not be drawn at all.
+/// calls draw underneath, so draw granules newest first for a newest-on-top mosaic.
 pub fn draw_under(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
-    draw_cells::<true>(index, values, win, proj, out);
+    draw_newest_first([(index, values)], win, proj, out);
 }
+
+/// Draws a mosaic of `passes`, newest first, each only into the pixels still empty: the image
+/// of drawing them oldest first each on top ([`draw`]). Cells that fall only on blocks of
+/// pixels already full are skipped, and once the image is full the older passes are not drawn
+/// at all.
+pub fn draw_newest_first<'a>(
+    passes: impl IntoIterator<Item = (&'a SwathIndex, &'a [f32])>,
+    win: &Window,
+    proj: Separable,
+    out: &mut [f32],
+) {
+    let mut passes = passes.into_iter();
+    // The newest pass is drawn without counting: a mosaic of one pass (the commonest) pays
+    // nothing for the blocks.
+    let Some((index, values)) = passes.next() else { return };
+    draw_cells::<true>(index, values, win, proj, out, &mut Full::none());
+    let mut full = None;
+    for (index, values) in passes {
+        let full = full.get_or_insert_with(|| Full::of(out, win.width, win.height));
+        if full.all() {
+            return;
+        }
+        draw_cells::<true>(index, values, win, proj, out, full);
+    }
+}
+
+/// Cells along a row tested together against the full blocks of a mosaic.
+const RUN: usize = 8;
 
 /// [`draw`] (`UNDER` false) and [`draw_under`] (`UNDER` true).
 ///
@@ -94,7 +123,14 @@ pub fn draw_under(index: &SwathIndex, values: &[f32], win: &Window, proj: Separa
 /// shifts are computed in), projected to pixels once per shift and shared by the four cells
 /// around it. Wider blocks (over a pole, along a fold) draw each cell's outline (see [`cell`])
 /// at the shifts where it meets the window.
-fn draw_cells<const UNDER: bool>(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
+fn draw_cells<const UNDER: bool>(
+    index: &SwathIndex,
+    values: &[f32],
+    win: &Window,
+    proj: Separable,
+    out: &mut [f32],
+    full: &mut Full,
+) {
     let (w, h) = (win.width, win.height);
     let (dx, dy) = ((win.maxx - win.minx) / w as f64, (win.maxy - win.miny) / h as f64);
     let (wwest, weast, wsouth, wnorth) = window_lon_lat(win, proj);
@@ -121,7 +157,20 @@ fn draw_cells<const UNDER: bool>(index: &SwathIndex, values: &[f32], win: &Windo
                 }));
                 for r in b.row0..b.row1 {
                     let top = (r - b.row0) * stride;
+                    let mut skip_to = 0;
                     for c in 0..cells {
+                        // Runs of cells whose pixels are all in full blocks: one test a run.
+                        if UNDER && full.any() && c % RUN == 0 {
+                            let end = (c + RUN).min(cells);
+                            let corners =
+                                [&projected[top + c..=top + end], &projected[top + stride + c..=top + stride + end]];
+                            if full.covers_points(corners, w, h) {
+                                skip_to = end;
+                            }
+                        }
+                        if c < skip_to {
+                            continue;
+                        }
                         let v = values[r * cells + c];
                         if v.is_nan() {
                             continue;
@@ -133,7 +182,7 @@ fn draw_cells<const UNDER: bool>(index: &SwathIndex, values: &[f32], win: &Windo
                             projected[top + stride + c],
                         ];
                         if quad.iter().all(|(x, y)| x.is_finite() && y.is_finite()) {
-                            fill::<UNDER>(&quad, v, w, h, out);
+                            fill::<UNDER>(&quad, v, w, h, out, full);
                         }
                     }
                 }
@@ -152,7 +201,7 @@ fn draw_cells<const UNDER: bool>(index: &SwathIndex, values: &[f32], win: &Windo
                     for (p, &(x, y)) in pts.iter_mut().zip(points) {
                         *p = to_px(project(proj, x + k, y));
                     }
-                    fill::<UNDER>(&pts[..points.len()], v, w, h, out);
+                    fill::<UNDER>(&pts[..points.len()], v, w, h, out, full);
                 }
             }
         }
@@ -205,7 +254,7 @@ pub fn draw_xy(index: &SwathIndex, values: &[f32], win: &Window, blocks: &[usize
                 if quad.iter().any(|(x, y)| !(x.is_finite() && y.is_finite())) {
                     continue;
                 }
-                fill::<false>(&quad.map(to_px), v, w, h, out);
+                fill::<false>(&quad.map(to_px), v, w, h, out, &mut Full::none());
             }
         }
         base += (b.row1 - b.row0 + 1) * stride;
@@ -228,19 +277,15 @@ fn ceil_px(x: f64) -> f64 {
 
 /// Fills the pixels whose centres lie in the polygon `pts` (pixel coordinates, at most 12
 /// points) by the rule of [`crossing`]; a polygon smaller than a pixel fills the pixel holding
-/// its centre. With `UNDER`, only empty (NaN) pixels are written.
+/// its centre. With `UNDER`, only empty (NaN) pixels are written, and a polygon whose pixels
+/// all lie in blocks that `full` holds is not rasterised at all.
 ///
 /// Row by row: the line through a row's pixel centres crosses the polygon's edges (half-open,
 /// as [`crossing`] counts them) an even number of times, and the pixels inside are those from
 /// the first crossing (included) to the second (excluded), from the third to the fourth, and so
 /// on: exactly the pixels [`crossing`] holds, found with a few multiplications per row instead
 /// of a test per pixel of the box.
-fn fill<const UNDER: bool>(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32]) {
-    let put = |p: &mut f32| {
-        if !UNDER || p.is_nan() {
-            *p = v;
-        }
-    };
+fn fill<const UNDER: bool>(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: &mut [f32], full: &mut Full) {
     let (mut minx, mut maxx, mut miny, mut maxy) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in pts {
         minx = minx.min(x);
@@ -249,6 +294,17 @@ fn fill<const UNDER: bool>(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: 
         maxy = maxy.max(y);
     }
     if maxx < 0.0 || maxy < 0.0 || minx >= w as f64 || miny >= h as f64 {
+        return;
+    }
+    // The pixels the polygon touches (`as` floors these non-negative values).
+    if UNDER
+        && full.covers(
+            minx.max(0.0) as usize,
+            maxx.min(w as f64 - 1.0) as usize,
+            miny.max(0.0) as usize,
+            maxy.min(h as f64 - 1.0) as usize,
+        )
+    {
         return;
     }
     // Pixel centres inside the polygon's box.
@@ -260,7 +316,7 @@ fn fill<const UNDER: bool>(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: 
     if i1 == i0 && j1 == j0 {
         // One pixel centre in the box (cells about a pixel wide, at low zooms): test it alone.
         if crossing(pts, i0 + 0.5, j0 + 0.5) {
-            put(&mut out[j0 as usize * w + i0 as usize]);
+            put::<UNDER>(out, w, (i0 as usize, j0 as usize), v, full);
             filled = true;
         }
     } else if i1 >= i0 && j1 >= j0 {
@@ -291,11 +347,10 @@ fn fill<const UNDER: bool>(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: 
                 let first = ceil_px(pair[0] - 0.5).max(i0);
                 let end = ceil_px(pair[1] - 0.5).min(i1 + 1.0);
                 if end > first {
-                    let span = &mut out[j * w + first as usize..j * w + end as usize];
                     if UNDER {
-                        span.iter_mut().for_each(put);
+                        under_span(out, w, j, first as usize..end as usize, v, full);
                     } else {
-                        span.fill(v);
+                        out[j * w + first as usize..j * w + end as usize].fill(v);
                     }
                     filled = true;
                 }
@@ -307,8 +362,42 @@ fn fill<const UNDER: bool>(pts: &[(f64, f64)], v: f32, w: usize, h: usize, out: 
         let cx = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
         let cy = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
         if cx >= 0.0 && cy >= 0.0 && cx < w as f64 && cy < h as f64 {
-            put(&mut out[cy as usize * w + cx as usize]);
+            put::<UNDER>(out, w, (cx as usize, cy as usize), v, full);
         }
+    }
+}
+
+/// Writes `v` into pixel (`i`, `j`); with `UNDER`, only when it is empty (and counts it).
+#[inline]
+fn put<const UNDER: bool>(out: &mut [f32], w: usize, (i, j): (usize, usize), v: f32, full: &mut Full) {
+    let p = &mut out[j * w + i];
+    if !UNDER {
+        *p = v;
+    } else if p.is_nan() {
+        *p = v;
+        full.written(i, j, 1);
+    }
+}
+
+/// Writes `v` into the empty pixels of columns `span` of row `j`, and counts them block by block.
+fn under_span(out: &mut [f32], w: usize, j: usize, span: std::ops::Range<usize>, v: f32, full: &mut Full) {
+    let row = &mut out[j * w..(j + 1) * w];
+    if !full.tracking() {
+        row[span].iter_mut().filter(|p| p.is_nan()).for_each(|p| *p = v);
+        return;
+    }
+    let mut i = span.start;
+    while i < span.end {
+        let end = Full::block_end(i).min(span.end);
+        let mut n = 0;
+        for p in &mut row[i..end] {
+            if p.is_nan() {
+                *p = v;
+                n += 1;
+            }
+        }
+        full.written(i, j, n);
+        i = end;
     }
 }
 

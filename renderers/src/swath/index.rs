@@ -234,7 +234,12 @@ impl SwathIndex {
             let out = [0, 1, 2].map(|k| inner[k] + (inner[k] - next[k]) * steps);
             // Extrapolated over a pole (it comes out on the far meridian): stop at the pole.
             let over = inner[2].abs() > next[2].abs() && out[0] * inner[0] + out[1] * inner[1] < 0.0;
-            Some(if over { [0.0, 0.0, inner[2].signum()] } else { out })
+            if over {
+                return Some([0.0, 0.0, inner[2].signum()]);
+            }
+            // Back on the sphere, as the centres are, so that corners average unit vectors.
+            let norm = (out[0] * out[0] + out[1] * out[1] + out[2] * out[2]).sqrt();
+            (norm > 1e-12).then(|| out.map(|x| x / norm))
         };
         let mut corners =
             Corners { lat: vec![f32::NAN; (rows + 1) * (cells + 1)], lon: vec![f32::NAN; (rows + 1) * (cells + 1)] };
@@ -244,8 +249,7 @@ impl SwathIndex {
                 let mut sum = [0.0; 3];
                 let mut n = 0;
                 for p in around.iter().flatten() {
-                    let norm = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
-                    (0..3).for_each(|k| sum[k] += p[k] / norm);
+                    (0..3).for_each(|k| sum[k] += p[k]);
                     n += 1;
                 }
                 if n == 0 {
@@ -284,8 +288,10 @@ impl SwathIndex {
                     b.north = b.north.max(y);
                 }
             }
-            // A cell around a pole reaches it, whatever the latitudes of its corners.
-            for r in row0..row1 {
+            // A cell around a pole reaches it, whatever the latitudes of its corners. Only a
+            // cell with a side of 45 degrees of longitude or more can go around one or over one
+            // (see `Outline::of`): in a narrower block none does.
+            for r in (row0..row1).filter(|_| b.east - b.west >= 45.0) {
                 for c in 0..self.cells {
                     if let Some(o) = self.outline(r, c).filter(|o| o.pole != 0.0) {
                         b.north = b.north.max(o.pole);

@@ -262,7 +262,7 @@ fn row_spans_fill_exactly_the_pixels_the_crossing_test_holds() {
             pts = pts.map(|(x, y)| ((x * 2.0).round() / 2.0, (y * 2.0).round() / 2.0));
         }
         let (mut spans, mut reference) = (vec![f32::NAN; w * h], vec![f32::NAN; w * h]);
-        fill::<false>(&pts, 1.0, w, h, &mut spans);
+        fill::<false>(&pts, 1.0, w, h, &mut spans, &mut full::Full::none());
         fill_per_pixel(&pts, 1.0, w, h, &mut reference);
         let differ = spans.iter().zip(&reference).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
         assert_eq!(differ, 0, "polygon {n} {pts:?}: {differ} pixels differ");
@@ -280,8 +280,8 @@ fn neighbouring_cells_fill_every_pixel_of_their_union_once() {
     reversed.reverse();
     for (l, r) in [(left, right), (left, reversed)] {
         let (mut a, mut b) = (vec![f32::NAN; w * h], vec![f32::NAN; w * h]);
-        fill::<false>(&l, 1.0, w, h, &mut a);
-        fill::<false>(&r, 1.0, w, h, &mut b);
+        fill::<false>(&l, 1.0, w, h, &mut a, &mut full::Full::none());
+        fill::<false>(&r, 1.0, w, h, &mut b, &mut full::Full::none());
         let both = a.iter().zip(&b).filter(|(x, y)| x.is_finite() && y.is_finite()).count();
         assert_eq!(both, 0, "{both} pixels in both cells");
         let mut union = vec![f32::NAN; w * h];
@@ -372,6 +372,11 @@ fn drawing_under_newest_first_gives_the_mosaic_of_drawing_on_top_oldest_first() 
         }
         let differ = on_top.iter().zip(&under).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
         assert_eq!(differ, 0, "{proj:?}: {differ} pixels differ");
+        // The same through the mosaic call, which skips the cells that land on full blocks.
+        let mut mosaic = vec![f32::NAN; win.width * win.height];
+        draw_newest_first(indexes.iter().zip(&passes).rev().map(|(i, (_, v))| (i, &v[..])), &win, proj, &mut mosaic);
+        let differ = on_top.iter().zip(&mosaic).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+        assert_eq!(differ, 0, "{proj:?}: {differ} pixels differ in the mosaic");
         assert!(on_top.iter().filter(|x| x.is_finite()).count() > on_top.len() / 4);
     }
 }

@@ -109,6 +109,12 @@ pub struct Maps {
     images: moka::future::Cache<String, Bytes>,
     pub max_image_size: u32,
     pub max_age_secs: u64,
+    /// Swath drawings in flight: at most two per core, first come first served. Without a
+    /// bound, eight heavy low-zoom mosaic tiles at once on two cores each took four times their
+    /// CPU time, and they made the p99; one per core left cores idle between drawings (the
+    /// hand-over goes through the executor). Two per core kept the throughput and halved the
+    /// wait of the heavy tiles (benches/README.md, swath tiles).
+    draw_slots: tokio::sync::Semaphore,
 }
 
 impl Maps {
@@ -137,6 +143,7 @@ impl Maps {
                 .build(),
             max_image_size: m.max_image_size,
             max_age_secs: m.max_age_secs,
+            draw_slots: tokio::sync::Semaphore::new(2 * std::thread::available_parallelism().map_or(1, usize::from)),
         }
     }
 

@@ -13,7 +13,7 @@ use iroise_renderers::{
     png::encode_indexed,
     resample::{self, Interp, Window},
     style::Style,
-    swath::{Swath, SwathIndex, draw, draw_under},
+    swath::{Swath, SwathIndex, draw, draw_newest_first},
     vectors::{Glyph, GlyphColour, draw_glyphs},
 };
 use sha2::{Digest, Sha256};
@@ -373,6 +373,7 @@ impl Maps {
         )
         .await?;
         let by_quality = layer.quality.clone();
+        let _slot = self.draw_slots.acquire().await.map_err(|e| AppError::Render(format!("draw slots: {e}")))?;
         tokio::task::spawn_blocking(move || -> Result<Vec<f32>, AppError> {
             let n = win.width * win.height;
             let mut out = vec![f32::NAN; n];
@@ -396,12 +397,7 @@ impl Maps {
                     // Newest first, each granule only into the pixels still empty: the image of
                     // the oldest-first mosaic, and once the view is full the older granules are
                     // skipped.
-                    for p in parts.iter().rev() {
-                        draw_under(&p.index, &p.values, &win, proj, &mut out);
-                        if !out.iter().any(|v| v.is_nan()) {
-                            break;
-                        }
-                    }
+                    draw_newest_first(parts.iter().rev().map(|p| (&p.index, &p.values[..])), &win, proj, &mut out);
                 } else {
                     for p in &parts {
                         draw_field(p, &p.values, &mut out)?;
