@@ -116,11 +116,28 @@ pub fn read_grid(
     let (ydim, xdim) = (&dims[dims.len() - 2], &dims[dims.len() - 1]);
     let lat = axis(&ydim.0, nc::CoordRole::Latitude)?;
     let lon = axis(&xdim.0, nc::CoordRole::Longitude)?;
+    let mut extents = leading_extents(&file, (path, variable), &dims[..dims.len() - 2], time_index, level_index)?;
+    extents.push(Extent::from(..));
+    extents.push(Extent::from(..));
+    let values = nc::read_decoded_f32(&var, extents).map_err(|e| ArchiveError::netcdf(path, Some(variable), e))?;
+    let array = DecodedArray { dims: vec![ydim.0.clone(), xdim.0.clone()], shape: vec![ydim.1, xdim.1], values };
+    Ok(GridSlab { lon, lat, array })
+}
+
+/// The index read along each dimension before the horizontal two: `time_index` along a time
+/// dimension, `level_index` along a vertical one (index 0 when `None`), 0 along any other.
+fn leading_extents(
+    file: &netcdf::File,
+    (path, variable): (&Path, &str),
+    leading: &[(String, usize)],
+    time_index: Option<usize>,
+    level_index: Option<usize>,
+) -> Result<Vec<Extent>> {
     let mut extents = Vec::new();
-    for (name, len) in &dims[..dims.len() - 2] {
-        let (i, time) = if nc::is_time_dim(&file, name) {
+    for (name, len) in leading {
+        let (i, time) = if nc::is_time_dim(file, name) {
             (time_index.unwrap_or(0), true)
-        } else if nc::is_vertical_dim(&file, name) {
+        } else if nc::is_vertical_dim(file, name) {
             (level_index.unwrap_or(0), false)
         } else {
             (0, false)
@@ -135,11 +152,7 @@ pub fn read_grid(
         }
         extents.push(Extent::from(i));
     }
-    extents.push(Extent::from(..));
-    extents.push(Extent::from(..));
-    let values = nc::read_decoded_f32(&var, extents).map_err(|e| ArchiveError::netcdf(path, Some(variable), e))?;
-    let array = DecodedArray { dims: vec![ydim.0.clone(), xdim.0.clone()], shape: vec![ydim.1, xdim.1], values };
-    Ok(GridSlab { lon, lat, array })
+    Ok(extents)
 }
 
 /// A swath variable with its 2D geolocation, decoded, as swath rendering needs it.
@@ -159,9 +172,10 @@ impl SwathSlab {
 }
 
 /// Reads a swath variable and the latitude and longitude on its last two dimensions (rows and
-/// cells). Dimensions before them (the time step of a model file, a depth axis) are read at
-/// their first index: the first time step, the first (surface) level.
-pub fn read_swath(path: &Path, variable: &str) -> Result<SwathSlab> {
+/// cells). Of the dimensions before them, a vertical one is read at `level_index` (the first
+/// level when `None`, or for a variable without one) and the others (the time step of a model
+/// file) at their first index.
+pub fn read_swath(path: &Path, variable: &str, level_index: Option<usize>) -> Result<SwathSlab> {
     let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
     let var = file
         .variable(variable)
@@ -185,7 +199,7 @@ pub fn read_swath(path: &Path, variable: &str) -> Result<SwathSlab> {
         nc::read_decoded_f32(v, extents).map_err(|e| ArchiveError::netcdf(path, Some(&v.name()), e))
     };
     let all = vec![Extent::from(..), Extent::from(..)];
-    let mut first = vec![Extent::from(0); dims.len() - 2];
+    let mut first = leading_extents(&file, (path, variable), &dims[..dims.len() - 2], None, level_index)?;
     first.extend(all.iter().cloned());
     let mut slab = SwathSlab {
         rows: horizontal[0].1,

@@ -32,7 +32,7 @@ fn swath_kernels(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = SampleSpec { days: 1, passes_per_day: 1, ..SampleSpec::default() };
     let files = write_scatterometer_l2(dir.path(), &spec).expect("samples");
-    let slab = iroise_archive::reader::read_swath(&files[0].path, "wind_speed").expect("read the orbit");
+    let slab = iroise_archive::reader::read_swath(&files[0].path, "wind_speed", None).expect("read the orbit");
     let (rows, cells) = (slab.rows, slab.cells);
     let copies: Vec<(SwathIndex, Vec<f32>)> = (0..10)
         .map(|k| {
@@ -50,7 +50,7 @@ fn swath_kernels(c: &mut Criterion) {
     let style = Style::new(palette::get("viridis").expect("palette"), 0.0, 25.0).expect("style");
 
     c.bench_function("swath read (netCDF: lat, lon, wind_speed of 1 orbit)", |b| {
-        b.iter(|| iroise_archive::reader::read_swath(black_box(&files[0].path), "wind_speed").expect("read"))
+        b.iter(|| iroise_archive::reader::read_swath(black_box(&files[0].path), "wind_speed", None).expect("read"))
     });
     c.bench_function("swath index build (1 orbit, 1600x64)", |b| {
         let s = Swath { rows, cells, lat: slab.lat.clone(), lon: slab.lon.clone() };

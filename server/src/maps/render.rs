@@ -240,14 +240,21 @@ impl Maps {
         level: Option<usize>,
     ) -> Result<Vec<f32>, AppError> {
         if layer.kind == CollectionKind::Swath {
-            return Ok(self.swath(state, layer, step).await?.values.clone());
+            return Ok(self.swath(state, layer, step, level).await?.values.clone());
         }
         Ok(self.slab(state, layer, step, level).await?.values.clone())
     }
 
-    /// A swath granule's geolocation index and values, read once and cached by bytes.
-    async fn swath(&self, state: &AppState, layer: &Layer, step: &Step) -> Result<Arc<SwathCached>, AppError> {
-        let key = SlabKey::of(layer, step, 0, None);
+    /// A swath granule's geolocation index and values (at `level`, for a variable with a
+    /// vertical axis), read once and cached by bytes.
+    async fn swath(
+        &self,
+        state: &AppState,
+        layer: &Layer,
+        step: &Step,
+        level: Option<usize>,
+    ) -> Result<Arc<SwathCached>, AppError> {
+        let key = SlabKey::of(layer, step, 0, level);
         let path = state
             .storage
             .local_path(&ObjectKey::new(step.granule.key.clone())?)
@@ -258,12 +265,12 @@ impl Maps {
         self.swaths
             .try_get_with(key, async move {
                 tokio::task::spawn_blocking(move || -> Result<Arc<SwathCached>, AppError> {
-                    let mut s = reader::read_swath(&path, &variable)?;
+                    let mut s = reader::read_swath(&path, &variable, level)?;
                     if let Some(c) = components {
-                        magnitude(&mut s.values, &reader::read_swath(&path, &c.v)?.values);
+                        magnitude(&mut s.values, &reader::read_swath(&path, &c.v, level)?.values);
                     }
                     // A granule without the quality variable ranks below every one with it.
-                    let quality = quality.and_then(|q| match reader::read_swath(&path, &q) {
+                    let quality = quality.and_then(|q| match reader::read_swath(&path, &q, level) {
                         Ok(q) if q.values.len() == s.values.len() => Some(q.values),
                         Ok(_) | Err(_) => {
                             tracing::warn!(granule = %path.display(), quality = %q, "no usable quality variable");
@@ -280,13 +287,13 @@ impl Maps {
             .map_err(|e: Arc<AppError>| Arc::try_unwrap(e).unwrap_or_else(|e| AppError::Render(e.to_string())))
     }
 
-    /// The value a swath mosaic shows at (`lon`, `lat`): the newest granule of the window whose
-    /// cell under the point has a value, with that step and the cell's own time when the
-    /// granule has a per-cell or per-row time variable.
+    /// The value a swath mosaic shows at (`lon`, `lat`) (and `level`): the newest granule of
+    /// the window whose cell under the point has a value, with that step and the cell's own
+    /// time when the granule has a per-cell or per-row time variable.
     pub async fn swath_value_at(
         &self,
         state: &AppState,
-        layer: &Layer,
+        (layer, level): (&Layer, Option<usize>),
         window: iroise_archive::model::TimeRange,
         lon: f64,
         lat: f64,
@@ -300,7 +307,7 @@ impl Maps {
             if step.coverage.start > window.end || step.coverage.end < window.start || !step.granule.touches(&point) {
                 continue;
             }
-            let swath = self.swath(state, layer, step).await?;
+            let swath = self.swath(state, layer, step, level).await?;
             let Some((row, cell)) = iroise_renderers::swath::locate(&swath.index, lon, lat) else { continue };
             let k = row * swath.index.cells + cell;
             let value = swath.values.get(k).copied().unwrap_or(f32::NAN);
@@ -369,7 +376,7 @@ impl Maps {
                 .filter(|s| {
                     s.coverage.start <= window.end && s.coverage.end >= window.start && s.granule.touches(&view)
                 })
-                .map(|s| self.swath(state, layer, s)),
+                .map(|s| self.swath(state, layer, s, req.level)),
         )
         .await?;
         let by_quality = layer.quality.clone();

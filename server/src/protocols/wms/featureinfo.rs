@@ -69,7 +69,7 @@ pub async fn get_feature_info(
     let (value, step, time) = if m.layer.kind == iroise_archive::model::CollectionKind::Swath {
         // Swaths: what the mosaic shows there, newest pass on top.
         let window = m.time_window.unwrap_or(m.step.coverage);
-        match state.maps.swath_value_at(state, &m.layer, window, lon, lat).await? {
+        match state.maps.swath_value_at(state, (&m.layer, m.level.map(|l| l.index)), window, lon, lat).await? {
             Some((step, v, t)) => (Some(f64::from(v)), step.clone(), t.unwrap_or(step.time)),
             None => (None, m.step.clone(), m.step.time),
         }
