@@ -195,21 +195,53 @@ pub fn read_swath(path: &Path, variable: &str, level_index: Option<usize>) -> Re
             .ok_or_else(not_swath)
     };
     let (lat, lon) = (geo(nc::CoordRole::Latitude)?, geo(nc::CoordRole::Longitude)?);
-    let read = |v: &netcdf::Variable<'_>, extents: Vec<Extent>| {
-        nc::read_decoded_f32(v, extents).map_err(|e| ArchiveError::netcdf(path, Some(&v.name()), e))
+    let read = |v: &netcdf::Variable<'_>| {
+        nc::read_decoded_f32(v, ..).map_err(|e| ArchiveError::netcdf(path, Some(&v.name()), e))
     };
-    let all = vec![Extent::from(..), Extent::from(..)];
-    let mut first = leading_extents(&file, (path, variable), &dims[..dims.len() - 2], None, level_index)?;
-    first.extend(all.iter().cloned());
     let mut slab = SwathSlab {
         rows: horizontal[0].1,
         cells: horizontal[1].1,
-        lat: read(&lat, all.clone())?,
-        lon: read(&lon, all)?,
-        values: read(&var, first)?,
+        lat: read(&lat)?,
+        lon: read(&lon)?,
+        values: swath_field(&file, (path, variable), &var, &dims, level_index)?,
     };
     forget_null_island(&mut slab);
     Ok(slab)
+}
+
+/// Reads another variable of a swath that [`read_swath`] read (vector components, a quality
+/// level): its values over the same `rows` x `cells`, at `level_index` the same way, without
+/// reading the geolocation again.
+pub fn read_swath_values(
+    path: &Path,
+    variable: &str,
+    level_index: Option<usize>,
+    (rows, cells): (usize, usize),
+) -> Result<Vec<f32>> {
+    let file = nc::open(path).map_err(|e| ArchiveError::netcdf(path, None, e))?;
+    let var = file
+        .variable(variable)
+        .ok_or_else(|| ArchiveError::UnknownVariable { path: path.to_owned(), variable: variable.to_owned() })?;
+    let dims: Vec<(String, usize)> = var.dimensions().iter().map(|d| (d.name(), d.len())).collect();
+    let shape: Vec<usize> = dims.iter().rev().take(2).rev().map(|d| d.1).collect();
+    if shape != [rows, cells] {
+        return Err(ArchiveError::NotAGrid { path: path.to_owned(), variable: variable.to_owned() });
+    }
+    swath_field(&file, (path, variable), &var, &dims, level_index)
+}
+
+/// The values of swath variable `var` (dimensions `dims`, the last two its rows and cells), its
+/// leading dimensions read by [`leading_extents`] at `level_index`.
+fn swath_field(
+    file: &netcdf::File,
+    (path, variable): (&Path, &str),
+    var: &netcdf::Variable<'_>,
+    dims: &[(String, usize)],
+    level_index: Option<usize>,
+) -> Result<Vec<f32>> {
+    let mut extents = leading_extents(file, (path, variable), &dims[..dims.len() - 2], None, level_index)?;
+    extents.extend([Extent::from(..), Extent::from(..)]);
+    nc::read_decoded_f32(var, extents).map_err(|e| ArchiveError::netcdf(path, Some(variable), e))
 }
 
 /// Ocean models that leave out all-land subdomains (NEMO's land-processor elimination) write

@@ -81,12 +81,6 @@ pub fn draw(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, o
     draw_cells::<false>(index, values, win, proj, out, &mut Full::none());
 }
 
-/// Draws the cells of one swath into the pixels of `out` that are still empty (NaN): later
-/// calls draw underneath, so draw granules newest first for a newest-on-top mosaic.
-pub fn draw_under(index: &SwathIndex, values: &[f32], win: &Window, proj: Separable, out: &mut [f32]) {
-    draw_newest_first([(index, values)], win, proj, out);
-}
-
 /// Draws a mosaic of `passes`, newest first, each only into the pixels still empty: the image
 /// of drawing them oldest first each on top ([`draw`]). Cells that fall only on blocks of
 /// pixels already full are skipped, and once the image is full the older passes are not drawn
@@ -115,7 +109,7 @@ pub fn draw_newest_first<'a>(
 /// Cells along a row tested together against the full blocks of a mosaic.
 const RUN: usize = 8;
 
-/// [`draw`] (`UNDER` false) and [`draw_under`] (`UNDER` true).
+/// [`draw`] (`UNDER` false) and [`draw_newest_first`] (`UNDER` true: only into empty pixels).
 ///
 /// In a block narrower than [`OVER_THE_POLE`] degrees of longitude (nearly all of them) no
 /// cell goes around a pole or has an edge over one, so every cell is the quadrilateral of its

@@ -368,7 +368,7 @@ fn drawing_under_newest_first_gives_the_mosaic_of_drawing_on_top_oldest_first() 
         }
         let mut under = vec![f32::NAN; win.width * win.height];
         for (index, (_, v)) in indexes.iter().zip(&passes).rev() {
-            draw_under(index, v, &win, proj, &mut under);
+            draw_newest_first([(index, &v[..])], &win, proj, &mut under);
         }
         let differ = on_top.iter().zip(&under).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
         assert_eq!(differ, 0, "{proj:?}: {differ} pixels differ");

@@ -73,7 +73,8 @@ struct SlabKey {
     version: i64,
     variable: String,
     time_index: usize,
-    /// Index along the vertical dimension, for variables that have one.
+    /// Index along the vertical dimension, for variables that have one (`None` for the others,
+    /// whatever level a request names: the reader ignores it, so the values are the same).
     level: Option<usize>,
 }
 
@@ -84,7 +85,7 @@ impl SlabKey {
             version: step.granule.version,
             variable: layer.variable.name.clone(),
             time_index,
-            level,
+            level: layer.variable.vertical.as_ref().and(level),
         }
     }
 }

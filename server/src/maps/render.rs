@@ -266,13 +266,14 @@ impl Maps {
             .try_get_with(key, async move {
                 tokio::task::spawn_blocking(move || -> Result<Arc<SwathCached>, AppError> {
                     let mut s = reader::read_swath(&path, &variable, level)?;
+                    let shape = (s.rows, s.cells);
                     if let Some(c) = components {
-                        magnitude(&mut s.values, &reader::read_swath(&path, &c.v, level)?.values);
+                        magnitude(&mut s.values, &reader::read_swath_values(&path, &c.v, level, shape)?);
                     }
                     // A granule without the quality variable ranks below every one with it.
-                    let quality = quality.and_then(|q| match reader::read_swath(&path, &q, level) {
-                        Ok(q) if q.values.len() == s.values.len() => Some(q.values),
-                        Ok(_) | Err(_) => {
+                    let quality = quality.and_then(|q| match reader::read_swath_values(&path, &q, level, shape) {
+                        Ok(q) => Some(q),
+                        Err(_) => {
                             tracing::warn!(granule = %path.display(), quality = %q, "no usable quality variable");
                             None
                         }
@@ -527,9 +528,8 @@ impl Maps {
             .ok_or_else(|| {
                 AppError::Render(format!("{} has no step of granule {}", layer.name, req.step.granule.id))
             })?;
-        // A companion on the same vertical axis is read at the same level.
-        let level = layer.variable.vertical.is_some().then_some(req.level).flatten();
-        let slab = self.slab(state, &layer, &step, level).await?;
+        // A companion on the same vertical axis is read at the same level (one without ignores it).
+        let slab = self.slab(state, &layer, &step, req.level).await?;
         self.resample(slab, req.crs, req.window, Interp::Nearest).await
     }
 
